@@ -1,0 +1,61 @@
+// msgserver: parse the command line, load the accounts, serve until SIGINT or SIGTERM.
+#include <csignal>
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <msgapp/server/server.hpp>
+
+#include "options.hpp"
+
+using namespace msgapp;
+
+int main(int argc, char** argv) {
+  auto parsed = apps::parse_server_options(argc, argv);
+  if (const int* status = std::get_if<int>(&parsed)) return *status;
+  auto& options = std::get<apps::server_options>(parsed);
+
+  // stdout carries only the `listening on` line; everything for the operator goes to stderr.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("msgserver"));
+  spdlog::set_level(spdlog::level::from_str(options.log_level));
+  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+
+  if (auto valid = server::validate(options.config); !valid) {
+    spdlog::critical("bad configuration: {}", valid.error());
+    return 1;
+  }
+  const auto accounts = server::load_credentials(options.credentials_path, options.config.limits);
+  if (!accounts) {
+    spdlog::critical("{}", accounts.error());
+    return 1;
+  }
+
+  net::io_context io{1};
+  server::server srv(io.get_executor(), options.config, *accounts);
+  const auto endpoint = srv.listen();
+  if (!endpoint) {
+    spdlog::critical("{}", endpoint.error());
+    return 1;
+  }
+  fmt::print("listening on {}:{}\n", endpoint->address().to_string(), endpoint->port());
+  std::fflush(stdout);
+  spdlog::info("listening on {}:{} with {} users, block {} s, timeout {} s",
+               endpoint->address().to_string(), endpoint->port(), accounts->size(),
+               options.config.block_duration.count() / 1000, options.config.timeout.count() / 1000);
+
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](std::error_code ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: shutting down", signal);
+    srv.stop();
+  });
+  net::co_spawn(io, srv.run(), [&](std::exception_ptr e) {
+    signals.cancel();  // nothing left to wait for: io.run() may return
+    if (e) std::rethrow_exception(e);
+  });
+  io.run();
+  spdlog::info("stopped");
+  return 0;
+}

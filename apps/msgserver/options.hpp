@@ -1,0 +1,21 @@
+// msgserver's command line: what it accepts, and the exit status when it is wrong.
+#pragma once
+
+#include <string>
+#include <variant>
+
+#include <msgapp/server/config.hpp>
+
+namespace msgapp::apps {
+
+struct server_options {
+  server::config config;
+  std::string credentials_path = "credentials.txt";
+  std::string log_level = "info";
+};
+
+// Either options to run with, or an exit status (0 after --help/--version, 2 for bad usage;
+// in both cases the text has been printed already).
+std::variant<server_options, int> parse_server_options(int argc, char** argv);
+
+}  // namespace msgapp::apps

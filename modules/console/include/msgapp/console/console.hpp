@@ -1,0 +1,87 @@
+// The terminal side of an interactive program: reads the user's lines while other coroutines
+// print asynchronous lines, without the two trampling each other.
+#pragma once
+
+#include <msgapp/net.hpp>
+#include <tl/expected.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace msgapp {
+
+// Why a read returned no line. None of these is an error in the program: the user caused them.
+enum class input_end {
+  eof,          // end of input: Ctrl-D on a terminal, the end of a pipe or file, or close()
+  interrupted,  // Ctrl-C (SIGINT), SIGTERM or SIGHUP: log out and stop
+  too_long,     // the line was longer than max_line; it was discarded and reading can go on
+};
+
+using console_input = tl::expected<std::string, input_end>;
+
+// When input and output are terminals, lines are edited with libedit (history, Tab completion)
+// and print_line() clears the prompt, prints, then redraws the prompt and the half-typed line.
+// Otherwise lines are read plainly, no prompt is written, and every print is flushed at once.
+//
+// Signals: while a console exists, SIGINT, SIGTERM and SIGHUP are caught. One that arrives
+// during a read ends it with `interrupted`; one that arrives between reads is kept and ends the
+// next read at once. So a main loop handles a line, end of input and Ctrl-C in one place:
+//
+//   for (;;) {
+//     auto in = co_await con.read_line("> ");
+//     if (!in && in.error() == msgapp::input_end::too_long) continue;
+//     if (!in) break;  // eof or interrupted: log out
+//     ...
+//   }
+//
+// libedit keeps global state, so only one console at a time may edit a terminal; a second
+// one is a bug (std::logic_error). Non-ASCII input needs std::setlocale(LC_CTYPE, "") in main.
+// Everything runs on the executor's one thread; no member may be called from another thread.
+class console {
+ public:
+  static constexpr std::size_t default_max_line = 4096;
+
+  // Standard input and standard output.
+  explicit console(net::any_io_executor ex, std::size_t max_line = default_max_line);
+
+  // Any pair of descriptors (pipes, a pseudo-terminal): both are duplicated, so the caller
+  // still owns and closes its own.
+  console(net::any_io_executor ex, int in_fd, int out_fd,
+          std::size_t max_line = default_max_line);
+
+  ~console();  // close()
+  console(const console&) = delete;
+  console& operator=(const console&) = delete;
+
+  // True when input and output are both terminals: prompts are shown.
+  bool interactive() const;
+
+  // One line without its '\n' (nor a trailing '\r'). Only one read may be pending at a time.
+  awaitable<console_input> read_line(std::string prompt);
+
+  // Like read_line, but a terminal does not echo what is typed, and the line goes to no history.
+  // Echo is restored on every path: the line, Ctrl-C, end of input, cancellation, close().
+  awaitable<console_input> read_password(std::string prompt);
+
+  // Writes one line. Control characters are shown as '?' on a terminal, so text from other
+  // users cannot move the cursor or retitle the window.
+  void print_line(std::string_view line);
+
+  // Words offered by Tab: commands for the first word of a line, names for the later words.
+  void set_commands(std::vector<std::string> commands);
+  void set_names(std::vector<std::string> names);
+
+  // Restores the terminal, ends a pending read with `eof`, and releases the descriptors and
+  // signals. Reads and prints after close() do nothing. Idempotent.
+  void close();
+
+  struct state;  // shared with pending reads, so a read that outlives the console stays valid
+
+ private:
+  std::shared_ptr<state> state_;
+};
+
+}  // namespace msgapp

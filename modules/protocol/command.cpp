@@ -1,0 +1,137 @@
+// Command grammar: first word selects the command, then arguments, then the free text.
+#include "msgapp/protocol/command.hpp"
+
+#include <charconv>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "msgapp/protocol/text_rules.hpp"
+
+namespace msgapp::protocol {
+namespace {
+
+// Walks a line word by word; `rest()` is everything after the spaces that follow a word.
+class words {
+ public:
+  explicit words(std::string_view line) : rest_(line) {}
+
+  std::string_view next() {
+    skip_spaces();
+    const auto end = rest_.find(' ');
+    const auto word = rest_.substr(0, end);
+    rest_.remove_prefix(word.size());
+    return word;
+  }
+  std::string_view rest() {
+    skip_spaces();
+    return rest_;
+  }
+  bool done() { return rest().empty(); }
+
+ private:
+  void skip_spaces() {
+    while (!rest_.empty() && rest_.front() == ' ') rest_.remove_prefix(1);
+  }
+  std::string_view rest_;
+};
+
+tl::unexpected<error> usage(std::string_view form) {
+  return tl::unexpected(error{errc::usage, fmt::format("usage: {}", form)});
+}
+
+tl::unexpected<error> unknown_user(std::string_view name) {
+  return tl::unexpected(error{errc::unknown_user, fmt::format("no user named '{}'", name)});
+}
+
+// A user argument: present, and spelled like a name that could exist.
+tl::expected<std::string, error> user_arg(words& w, std::string_view form, const limits& lim) {
+  const auto name = w.next();
+  if (name.empty()) return usage(form);
+  if (!is_valid_name(name, lim)) return unknown_user(name.substr(0, lim.max_name));
+  return std::string(name);
+}
+
+tl::expected<std::string, error> text_arg(words& w, std::string_view form, const limits& lim) {
+  const auto text = w.rest();
+  if (text.empty()) return usage(form);
+  if (text.size() > lim.max_text) {
+    return tl::unexpected(error{
+        errc::text_too_long,
+        fmt::format("the text is {} bytes; the limit is {}", text.size(), lim.max_text)});
+  }
+  return std::string(text);
+}
+
+tl::expected<command, error> parse_words(words& w, std::string_view verb, const limits& lim) {
+  if (verb == "login") {
+    constexpr std::string_view form = "login <user> <password>";
+    auto user = user_arg(w, form, lim);
+    if (!user) return tl::unexpected(user.error());
+    const auto password = w.next();
+    if (password.empty() || !w.done()) return usage(form);
+    return login_cmd{std::move(*user), std::string(password)};
+  }
+  if (verb == "message") {
+    constexpr std::string_view form = "message <user> <text>";
+    auto to = user_arg(w, form, lim);
+    if (!to) return tl::unexpected(to.error());
+    auto text = text_arg(w, form, lim);
+    if (!text) return tl::unexpected(text.error());
+    return message_cmd{std::move(*to), std::move(*text)};
+  }
+  if (verb == "broadcast") {
+    auto text = text_arg(w, "broadcast <text>", lim);
+    if (!text) return tl::unexpected(text.error());
+    return broadcast_cmd{std::move(*text)};
+  }
+  if (verb == "whoelse") {
+    if (!w.done()) return usage("whoelse (no arguments)");
+    return whoelse_cmd{};
+  }
+  if (verb == "whoelsesince") {
+    constexpr std::string_view form = "whoelsesince <seconds> (a whole number, 0 or more)";
+    const auto number = w.next();
+    if (number.empty() || !w.done()) return usage(form);
+    std::uint64_t seconds = 0;
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), seconds);
+    if (end != number.data() + number.size()) return usage(form);
+    if (ec == std::errc::result_out_of_range) seconds = std::numeric_limits<std::uint64_t>::max();
+    return whoelsesince_cmd{seconds};
+  }
+  if (verb == "block" || verb == "unblock") {
+    const auto form = verb == "block" ? "block <user>" : "unblock <user>";
+    auto user = user_arg(w, form, lim);
+    if (!user) return tl::unexpected(user.error());
+    if (!w.done()) return usage(form);
+    if (verb == "block") return block_cmd{std::move(*user)};
+    return unblock_cmd{std::move(*user)};
+  }
+  if (verb == "logout") {
+    if (!w.done()) return usage("logout (no arguments)");
+    return logout_cmd{};
+  }
+  if (verb == "startprivate" || verb == "private" || verb == "stopprivate") {
+    return tl::unexpected(
+        error{errc::unavailable, fmt::format("{} is not available on this server yet", verb)});
+  }
+  // Echo at most a short prefix of the unknown word, so the reply stays well under a line.
+  const auto shown = verb.size() > 32 ? fmt::format("{}...", verb.substr(0, 32)) : std::string(verb);
+  return tl::unexpected(error{
+      errc::bad_command,
+      fmt::format("unknown command '{}'; commands: message, broadcast, whoelse, whoelsesince, "
+                  "block, unblock, logout",
+                  shown)});
+}
+
+}  // namespace
+
+tl::expected<command, error> parse_command(std::string_view line, const limits& lim) {
+  if (auto ok = check_line(line); !ok) return tl::unexpected(ok.error());
+  words w(line);
+  const auto verb = w.next();
+  if (verb.empty()) return tl::unexpected(error{errc::empty_line, "empty line; type a command"});
+  return parse_words(w, verb, lim);
+}
+
+}  // namespace msgapp::protocol

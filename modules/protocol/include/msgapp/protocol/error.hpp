@@ -1,0 +1,40 @@
+// Protocol-level refusals: a stable one-word code for programs plus a sentence for people.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace msgapp::protocol {
+
+enum class errc {
+  empty_line,
+  line_too_long,
+  bad_encoding,
+  control_char,
+  bad_command,
+  usage,
+  not_logged_in,
+  already_logged_in,
+  unknown_user,
+  wrong_password,
+  login_blocked,
+  already_online,
+  self,
+  blocked,
+  already_blocked,
+  not_blocked,
+  text_too_long,
+  queue_full,
+  unavailable,
+  server_full,
+};
+
+// The word that follows `error ` on the wire, e.g. "unknown-user".
+std::string_view code_word(errc code);
+
+struct error {
+  errc code;
+  std::string text;  // for people; never contains a newline
+};
+
+}  // namespace msgapp::protocol

@@ -1,0 +1,69 @@
+// Formatting and parsing of server-to-client lines: greeting, replies and events.
+#include "msgapp/protocol/server_line.hpp"
+
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "msgapp/protocol/limits.hpp"
+
+namespace msgapp::protocol {
+
+std::string format_greeting() { return fmt::format("hello msgapp {}\n", version); }
+
+std::string format_ok(std::string_view text) { return fmt::format("ok {}\n", text); }
+
+std::string format_error(const error& e) {
+  return fmt::format("error {} {}\n", code_word(e.code), e.text);
+}
+
+std::string format_event(std::string_view kind, std::string_view time, std::string_view from,
+                         std::string_view text) {
+  std::string line;
+  line.reserve(kind.size() + time.size() + from.size() + text.size() + 4);
+  line.append(kind).append(" ").append(time).append(" ").append(from).append(" ");
+  line.append(text).append("\n");
+  return line;
+}
+
+std::string format_notice(std::string_view kind, std::string_view text) {
+  return fmt::format("{} {}\n", kind, text);
+}
+
+std::string format_time(std::chrono::system_clock::time_point t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm utc{};
+  gmtime_r(&secs, &utc);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", utc.tm_year + 1900, utc.tm_mon + 1,
+                     utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+}
+
+namespace {
+std::string_view take_word(std::string_view& s) {
+  const auto end = s.find(' ');
+  const auto word = s.substr(0, end);
+  s.remove_prefix(end == std::string_view::npos ? s.size() : end + 1);
+  return word;
+}
+}  // namespace
+
+server_line parse_server_line(std::string_view line) {
+  server_line out;
+  out.word = std::string(take_word(line));
+  if (out.word == "hello") {
+    out.kind = line_kind::greeting;
+  } else if (out.word == "ok") {
+    out.kind = line_kind::ok;
+  } else if (out.word == "error") {
+    out.kind = line_kind::error;
+    out.code = std::string(take_word(line));
+  } else if (out.word == "msg" || out.word == "offline" || out.word == "broadcast" ||
+             out.word == "presence") {
+    out.time = std::string(take_word(line));
+    out.from = std::string(take_word(line));
+  }
+  out.text = std::string(line);
+  return out;
+}
+
+}  // namespace msgapp::protocol

@@ -1,0 +1,38 @@
+// Consistency checks and derived values for the server configuration.
+#include "msgapp/server/config.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace msgapp::server {
+
+tl::expected<void, std::string> validate(const config& c) {
+  if (c.login_attempts < 1) return tl::unexpected(std::string("login_attempts must be 1 or more"));
+  if (c.block_duration.count() < 0 || c.timeout.count() < 0) {
+    return tl::unexpected(std::string("durations must not be negative"));
+  }
+  if (c.write_timeout.count() <= 0 || c.shutdown_grace.count() <= 0) {
+    return tl::unexpected(std::string("write_timeout and shutdown_grace must be positive"));
+  }
+  if (c.limits.max_line < 64) return tl::unexpected(std::string("max_line must be 64 or more"));
+  // A user's whole offline queue is handed over at login, so it must fit in one outbox.
+  if (c.offline_bytes + c.limits.max_line > c.outbox_bytes) {
+    return tl::unexpected(fmt::format("outbox_bytes ({}) must exceed offline_bytes ({}) + max_line",
+                                      c.outbox_bytes, c.offline_bytes));
+  }
+  if (c.max_connections == 0 || c.hub_inbox == 0) {
+    return tl::unexpected(std::string("max_connections and hub_inbox must be 1 or more"));
+  }
+  return {};
+}
+
+milliseconds sweep_interval(const config& c) {
+  // A twentieth of the shortest deadline, within [5 ms, 250 ms]: a time-out fires at most 5%
+  // late, and shutdown's grace period is honoured to within a quarter second.
+  auto shortest = c.shutdown_grace;
+  if (c.timeout.count() > 0) shortest = std::min(shortest, c.timeout);
+  return std::clamp(shortest / 20, milliseconds(5), milliseconds(250));
+}
+
+}  // namespace msgapp::server

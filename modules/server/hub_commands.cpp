@@ -1,0 +1,164 @@
+// hub_state: what each logged-in command does. One function per command, each ending in
+// exactly one reply to the asker.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "msgapp/protocol/server_line.hpp"
+#include "msgapp/server/hub_state.hpp"
+
+namespace msgapp::server {
+
+using protocol::errc;
+
+void hub_state::command(conn_id id, parsed_command cmd, moment now) {
+  connection* c = find_connection(id);
+  if (c == nullptr || c->closing) return;  // already told to go; late lines are ignored
+  c->last_active = now.mono;
+  if (!cmd) {
+    reply_error(*c, cmd.error().code, std::move(cmd.error().text));
+  } else if (c->user.empty()) {
+    reply_error(*c, errc::not_logged_in, "log in first: login <user> <password>");
+  } else {
+    std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, protocol::login_cmd>) {
+            reply_error(*c, errc::already_logged_in,
+                        fmt::format("you are already logged in as {}", c->user));
+          } else if constexpr (std::is_same_v<T, protocol::message_cmd>) {
+            on_message(*c, v, now);
+          } else if constexpr (std::is_same_v<T, protocol::broadcast_cmd>) {
+            on_broadcast(*c, v, now);
+          } else if constexpr (std::is_same_v<T, protocol::whoelse_cmd>) {
+            on_whoelse(*c);
+          } else if constexpr (std::is_same_v<T, protocol::whoelsesince_cmd>) {
+            on_whoelsesince(*c, v, now);
+          } else if constexpr (std::is_same_v<T, protocol::block_cmd>) {
+            on_block(*c, v);
+          } else if constexpr (std::is_same_v<T, protocol::unblock_cmd>) {
+            on_unblock(*c, v);
+          } else if constexpr (std::is_same_v<T, protocol::logout_cmd>) {
+            on_logout(*c, now);
+          }
+        },
+        *cmd);
+  }
+  finish_turn(now);
+}
+
+void hub_state::on_message(connection& c, const protocol::message_cmd& cmd, moment now) {
+  if (cmd.to == c.user) return reply_error(c, errc::self, "you cannot message yourself");
+  account* to = find_account(cmd.to);
+  if (to == nullptr) return reply_error(c, errc::unknown_user, fmt::format("no user named '{}'", cmd.to));
+  if (to->blocked.contains(c.user)) {
+    return reply_error(c, errc::blocked,
+                       fmt::format("{} has blocked you; the message was not delivered", cmd.to));
+  }
+  const auto time = protocol::format_time(now.wall);
+  if (to->online) {
+    connection& target = connections_.at(*to->online);
+    auto line = protocol::format_event("msg", time, c.user, cmd.text);
+    if (send(target, std::make_shared<const std::string>(std::move(line)))) {
+      return reply_ok(c, fmt::format("delivered to {}", cmd.to));
+    }
+    // The recipient stopped reading and is being cut off: keep the message for next time.
+  }
+  auto line = std::make_shared<const std::string>(
+      protocol::format_event("offline", time, c.user, cmd.text));
+  if (to->offline.size() >= cfg_.offline_messages ||
+      to->offline_bytes + line->size() > cfg_.offline_bytes) {
+    return reply_error(c, errc::queue_full,
+                       fmt::format("{} is offline and their message queue is full; the message "
+                                   "was not queued",
+                                   cmd.to));
+  }
+  to->offline_bytes += line->size();
+  to->offline.push_back(std::move(line));
+  reply_ok(c, fmt::format("queued for {} (offline)", cmd.to));
+}
+
+void hub_state::on_broadcast(connection& c, const protocol::broadcast_cmd& cmd, moment now) {
+  // Formatted once; every recipient's outbox holds the same immutable line.
+  const auto line = std::make_shared<const std::string>(
+      protocol::format_event("broadcast", protocol::format_time(now.wall), c.user, cmd.text));
+  std::size_t sent = 0;
+  std::size_t skipped = 0;
+  for (auto& [id, other] : connections_) {
+    if (other.user.empty() || other.closing || other.id == c.id) continue;
+    if (accounts_.at(other.user).blocked.contains(c.user)) {
+      ++skipped;
+    } else if (send(other, line)) {
+      ++sent;
+    }
+  }
+  reply_ok(c, fmt::format("broadcast to {} user{}{}", sent, sent == 1 ? "" : "s",
+                          skipped > 0 ? "; some recipients did not get it" : ""));
+}
+
+namespace {
+std::string user_list(std::vector<std::string> names) {
+  std::sort(names.begin(), names.end());
+  std::string text = "users";
+  for (const auto& n : names) text.append(" ").append(n);
+  return text;
+}
+}  // namespace
+
+void hub_state::on_whoelse(connection& c) {
+  std::vector<std::string> names;
+  for (const auto& [name, acc] : accounts_) {
+    if (acc.online && name != c.user && !acc.blocked.contains(c.user)) names.push_back(name);
+  }
+  reply_ok(c, user_list(std::move(names)));
+}
+
+void hub_state::on_whoelsesince(connection& c, const protocol::whoelsesince_cmd& cmd,
+                                moment now) {
+  // Past about a century every window means "ever"; clamping keeps the arithmetic in range.
+  constexpr std::uint64_t century = 100ULL * 365 * 24 * 3600;
+  const auto window = std::chrono::seconds(std::min(cmd.seconds, century));
+  std::vector<std::string> names;
+  for (const auto& [name, acc] : accounts_) {
+    if (name == c.user || acc.blocked.contains(c.user)) continue;
+    const bool recent = acc.last_seen && now.mono - *acc.last_seen <= window;
+    if (acc.online || recent) names.push_back(name);
+  }
+  reply_ok(c, user_list(std::move(names)));
+}
+
+void hub_state::on_block(connection& c, const protocol::block_cmd& cmd) {
+  if (cmd.user == c.user) return reply_error(c, errc::self, "you cannot block yourself");
+  if (find_account(cmd.user) == nullptr) {
+    return reply_error(c, errc::unknown_user, fmt::format("no user named '{}'", cmd.user));
+  }
+  if (!accounts_.at(c.user).blocked.insert(cmd.user).second) {
+    return reply_error(c, errc::already_blocked, fmt::format("{} is already blocked", cmd.user));
+  }
+  spdlog::info("{} blocked {}", c.user, cmd.user);
+  reply_ok(c, fmt::format("blocked {}", cmd.user));
+}
+
+void hub_state::on_unblock(connection& c, const protocol::unblock_cmd& cmd) {
+  if (cmd.user == c.user) return reply_error(c, errc::self, "you cannot unblock yourself");
+  if (find_account(cmd.user) == nullptr) {
+    return reply_error(c, errc::unknown_user, fmt::format("no user named '{}'", cmd.user));
+  }
+  if (accounts_.at(c.user).blocked.erase(cmd.user) == 0) {
+    return reply_error(c, errc::not_blocked, fmt::format("{} is not blocked", cmd.user));
+  }
+  spdlog::info("{} unblocked {}", c.user, cmd.user);
+  reply_ok(c, fmt::format("unblocked {}", cmd.user));
+}
+
+void hub_state::on_logout(connection& c, moment now) {
+  reply_ok(c, fmt::format("goodbye {}", c.user));
+  end_session(c, "logged out", now);
+  c.out->close_after_flush();
+  c.closing = true;
+}
+
+}  // namespace msgapp::server

@@ -1,0 +1,214 @@
+// hub_state: connections, logins, presence, time-outs and shutdown. Commands live in
+// hub_commands.cpp. Everything here runs on the hub coroutine, one request at a time.
+#include "msgapp/server/hub_state.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "msgapp/protocol/server_line.hpp"
+
+namespace msgapp::server {
+
+using protocol::errc;
+
+namespace {
+
+std::string human(milliseconds d) {
+  if (d.count() % 1000 == 0) return fmt::format("{} s", d.count() / 1000);
+  return fmt::format("{} ms", d.count());
+}
+
+shared_line make_line(std::string text) {
+  return std::make_shared<const std::string>(std::move(text));
+}
+
+}  // namespace
+
+hub_state::hub_state(config cfg, const credentials& accounts) : cfg_(std::move(cfg)) {
+  for (const auto& [name, password] : accounts) accounts_[name].password = password;
+}
+
+bool hub_state::attach(conn_id id, std::shared_ptr<peer> out, moment now) {
+  if (stopping_ || connections_.size() >= cfg_.max_connections) {
+    const protocol::error full{errc::server_full, "the server is full or stopping; try later"};
+    out->deliver(make_line(protocol::format_error(full)));
+    out->close_after_flush();
+    spdlog::warn("connection {} refused: {}", id, stopping_ ? "stopping" : "server full");
+    return false;
+  }
+  connections_.emplace(id, connection{id, std::move(out), {}, now.mono});
+  return true;
+}
+
+std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cmd, moment now) {
+  connection* c = find_connection(id);
+  if (c == nullptr || c->closing) return std::nullopt;
+  c->last_active = now.mono;
+  std::optional<std::string> result;
+  const auto* attempt = cmd ? std::get_if<protocol::login_cmd>(&*cmd) : nullptr;
+  if (!cmd) {
+    reply_error(*c, cmd.error().code, cmd.error().text);
+  } else if (attempt == nullptr) {
+    reply_error(*c, errc::not_logged_in, "log in first: login <user> <password>");
+  } else if (account* acc = find_account(attempt->user); acc == nullptr) {
+    reply_error(*c, errc::unknown_user, fmt::format("no user named '{}'", attempt->user));
+  } else if (acc->blocked_until > now.mono) {
+    const auto left = std::chrono::ceil<std::chrono::seconds>(acc->blocked_until - now.mono);
+    reply_error(*c, errc::login_blocked,
+                fmt::format("{} is blocked after too many wrong passwords; try again in {} s",
+                            attempt->user, left.count()));
+    spdlog::info("login refused for {} (connection {}): still blocked", attempt->user, id);
+    c->out->close_after_flush();
+    c->closing = true;
+  } else if (acc->password != attempt->password) {
+    const int left = cfg_.login_attempts - ++acc->failed_logins;
+    spdlog::info("wrong password for {} (connection {}), {} attempts left", attempt->user, id,
+                 left);
+    if (left > 0) {
+      reply_error(*c, errc::wrong_password,
+                  fmt::format("wrong password; {} attempt{} left", left, left == 1 ? "" : "s"));
+    } else {
+      acc->failed_logins = 0;
+      acc->blocked_until = now.mono + cfg_.block_duration;
+      reply_error(*c, errc::login_blocked,
+                  fmt::format("{} wrong passwords: {} is blocked for {}", cfg_.login_attempts,
+                              attempt->user, human(cfg_.block_duration)));
+      spdlog::warn("{} blocked for {} after {} wrong passwords", attempt->user,
+                   human(cfg_.block_duration), cfg_.login_attempts);
+      c->out->close_after_flush();
+      c->closing = true;
+    }
+  } else if (acc->online) {
+    acc->failed_logins = 0;
+    reply_error(*c, errc::already_online, fmt::format("{} is already logged in", attempt->user));
+  } else {
+    acc->failed_logins = 0;
+    acc->online = id;
+    c->user = attempt->user;
+    reply_ok(*c, fmt::format("welcome {}", c->user));
+    // Queued messages follow the welcome, oldest first. An outbox always has room for a full
+    // queue (validate() checks it), so this loop only stops early for a broken connection.
+    while (!acc->offline.empty() && send(*c, acc->offline.front())) {
+      acc->offline_bytes -= acc->offline.front()->size();
+      acc->offline.pop_front();
+    }
+    announce(c->user, "logged in", now);
+    spdlog::info("{} logged in (connection {})", c->user, id);
+    result = c->user;
+  }
+  finish_turn(now);
+  return result;
+}
+
+void hub_state::detach(conn_id id, std::string_view reason, moment now) {
+  connection* c = find_connection(id);
+  if (c == nullptr) return;
+  end_session(*c, reason, now);
+  spdlog::info("connection {} closed: {}", id, reason);
+  c->out->close_after_flush();  // a client that half-closed still gets its last replies
+  connections_.erase(id);
+  finish_turn(now);
+}
+
+void hub_state::sweep(moment now) {
+  if (cfg_.timeout.count() > 0) {
+    for (auto& [id, c] : connections_) {
+      if (c.closing || now.mono - c.last_active < cfg_.timeout) continue;
+      const auto what = c.user.empty() ? "without logging in" : "without a command";
+      send(c, make_line(protocol::format_notice(
+                  "timeout", fmt::format("timed out after {} {}; logged out",
+                                         human(cfg_.timeout), what))));
+      end_session(c, "timed out", now);
+      c.out->close_after_flush();
+      c.closing = true;
+    }
+  }
+  if (stopping_ && now.mono >= stop_deadline_) {
+    for (auto& [id, c] : connections_) c.out->abort();  // clients that would not drain
+  }
+  finish_turn(now);
+}
+
+void hub_state::shut_down(moment now) {
+  if (stopping_) return;
+  stopping_ = true;
+  stop_deadline_ = now.mono + cfg_.shutdown_grace;
+  spdlog::info("shutting down: closing {} connections", connections_.size());
+  const auto notice = make_line(protocol::format_notice("shutdown", "the server is shutting down"));
+  for (auto& [id, c] : connections_) {
+    c.out->deliver(notice);
+    if (!c.user.empty()) {  // everyone is leaving: no presence notices, just forget them
+      auto& acc = accounts_.at(c.user);
+      acc.online.reset();
+      acc.last_seen = now.mono;
+      c.user.clear();
+    }
+    c.out->close_after_flush();
+    c.closing = true;
+  }
+}
+
+// ---- output and bookkeeping shared by every request ----
+
+bool hub_state::send(connection& c, shared_line line) {
+  if (c.out->deliver(std::move(line))) return true;
+  too_slow_.push_back(c.id);
+  return false;
+}
+
+void hub_state::reply_ok(connection& c, std::string_view text) {
+  send(c, make_line(protocol::format_ok(text)));
+}
+
+void hub_state::reply_error(connection& c, errc code, std::string text) {
+  send(c, make_line(protocol::format_error(protocol::error{code, std::move(text)})));
+}
+
+void hub_state::end_session(connection& c, std::string_view reason, moment now) {
+  if (c.user.empty()) return;
+  const std::string user = std::exchange(c.user, {});
+  auto& acc = accounts_.at(user);
+  acc.online.reset();
+  acc.last_seen = now.mono;
+  spdlog::info("{} logged out ({})", user, reason);
+  announce(user, "logged out", now);
+}
+
+void hub_state::announce(const std::string& user, std::string_view what, moment now) {
+  const auto& blocked = accounts_.at(user).blocked;
+  const auto line =
+      make_line(protocol::format_event("presence", protocol::format_time(now.wall), user, what));
+  for (auto& [id, c] : connections_) {
+    if (c.user.empty() || c.user == user || c.closing || blocked.contains(c.user)) continue;
+    send(c, line);
+  }
+}
+
+// A client whose outbox overflowed has stopped reading: cut it off, so nobody waits for it.
+// Done after the turn, because cutting off announces a logout, which may overflow others.
+void hub_state::finish_turn(moment now) {
+  while (!too_slow_.empty()) {
+    const auto ids = std::exchange(too_slow_, {});
+    for (const conn_id id : ids) {
+      connection* c = find_connection(id);
+      if (c == nullptr || c->closing) continue;
+      spdlog::warn("cutting off connection {} ({}): outbox full, the client is not reading", id,
+                   c->user.empty() ? "not logged in" : c->user);
+      c->out->abort();
+      c->closing = true;
+      end_session(*c, "cut off: not reading", now);
+    }
+  }
+}
+
+hub_state::account* hub_state::find_account(std::string_view name) {
+  const auto it = accounts_.find(std::string(name));
+  return it == accounts_.end() ? nullptr : &it->second;
+}
+
+hub_state::connection* hub_state::find_connection(conn_id id) {
+  const auto it = connections_.find(id);
+  return it == connections_.end() ? nullptr : &it->second;
+}
+
+}  // namespace msgapp::server

@@ -1,0 +1,40 @@
+// Everything the server can be tuned with, each bound named once, with its default.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include <tl/expected.hpp>
+
+#include "msgapp/protocol/limits.hpp"
+
+namespace msgapp::server {
+
+using std::chrono::milliseconds;
+
+struct config {
+  std::string bind_address = "0.0.0.0";
+  std::uint16_t port = 0;  // 0: the OS picks one
+  milliseconds block_duration{60'000};  // a name stays blocked this long after too many failures
+  milliseconds timeout{600'000};        // idle connections are closed after this; 0 = never
+  int login_attempts = 3;               // wrong passwords in a row that block a name
+
+  protocol::limits limits;
+  std::size_t max_connections = 10'000;
+  std::size_t hub_inbox = 1024;            // requests waiting for the hub
+  std::size_t outbox_bytes = 512 * 1024;   // unsent output per connection before it is cut off
+  std::size_t offline_messages = 1000;     // queued messages per offline user...
+  std::size_t offline_bytes = 256 * 1024;  // ...and their total size
+  milliseconds write_timeout{10'000};      // one write may take this long
+  milliseconds shutdown_grace{1'000};      // how long shutdown waits for output to drain
+};
+
+// Checks the relations between bounds (e.g. a full offline queue must fit in an outbox).
+tl::expected<void, std::string> validate(const config& c);
+
+// How often the hub looks for idle connections: often enough to time out promptly.
+milliseconds sweep_interval(const config& c);
+
+}  // namespace msgapp::server

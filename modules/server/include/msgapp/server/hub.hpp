@@ -1,0 +1,67 @@
+// The hub: one coroutine that owns hub_state and takes requests from a channel, one at a time.
+// Sessions never touch shared state; they send requests here and read replies from their own
+// outbox. The hub never waits for a session.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+
+#include <msgapp/net.hpp>
+
+#include "msgapp/server/hub_state.hpp"
+
+namespace msgapp::server {
+
+struct attach_request {
+  conn_id id;
+  std::shared_ptr<peer> out;
+};
+struct login_request {
+  conn_id id;
+  parsed_command cmd;
+  channel<std::optional<std::string>>* reply;  // lives in the asking session's frame
+};
+struct command_request {
+  conn_id id;
+  parsed_command cmd;
+};
+struct detach_request {
+  conn_id id;
+  std::string reason;
+};
+struct sweep_request {};
+struct shutdown_request {};
+
+using hub_request = std::variant<attach_request, login_request, command_request, detach_request,
+                                 sweep_request, shutdown_request>;
+
+class hub {
+ public:
+  hub(net::any_io_executor ex, const config& cfg, const credentials& accounts);
+
+  // Serves requests until shutdown has closed every connection.
+  awaitable<void> run();
+  // Starts a graceful shutdown; callable from any coroutine on the io thread.
+  void shut_down();
+
+  // ---- what sessions call; each suspends only while the inbox is full ----
+  // False when the hub has already finished (the session should just end).
+  awaitable<bool> attach(conn_id id, std::shared_ptr<peer> out);
+  // The logged-in user name, or nothing (the hub has replied with the reason).
+  awaitable<std::optional<std::string>> login(conn_id id, parsed_command cmd);
+  awaitable<void> command(conn_id id, parsed_command cmd);
+  awaitable<void> detach(conn_id id, std::string reason);
+
+ private:
+  awaitable<bool> post(hub_request request);
+  awaitable<void> serve();
+  awaitable<void> sweep_periodically();
+  void handle(hub_request& request);
+
+  channel<hub_request> inbox_;
+  hub_state state_;
+  milliseconds sweep_every_;
+};
+
+}  // namespace msgapp::server

@@ -1,0 +1,106 @@
+// All shared state of the server and every decision over it, as plain synchronous functions.
+// The hub coroutine (hub.hpp) owns one hub_state and feeds it requests one at a time; tests
+// drive it directly with fake peers and a fake clock.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+#include "msgapp/protocol/command.hpp"
+#include "msgapp/protocol/error.hpp"
+#include "msgapp/server/config.hpp"
+#include "msgapp/server/credentials.hpp"
+#include "msgapp/server/peer.hpp"
+
+namespace msgapp::server {
+
+using conn_id = std::uint64_t;
+using parsed_command = tl::expected<protocol::command, protocol::error>;
+
+// "Now" in both clocks: steady for deadlines, system for the times shown to users.
+struct moment {
+  std::chrono::steady_clock::time_point mono;
+  std::chrono::system_clock::time_point wall;
+  static moment now() {
+    return {std::chrono::steady_clock::now(), std::chrono::system_clock::now()};
+  }
+};
+
+class hub_state {
+ public:
+  hub_state(config cfg, const credentials& accounts);
+
+  // A new connection. False (and the client told why) when the server is full or stopping.
+  bool attach(conn_id id, std::shared_ptr<peer> out, moment now);
+  // A line from a connection that has not logged in. Returns the user name once logged in.
+  std::optional<std::string> login(conn_id id, const parsed_command& cmd, moment now);
+  // A line from a logged-in connection. Every outcome is one reply on its outbox.
+  void command(conn_id id, parsed_command cmd, moment now);
+  // The connection's reader ended (client gone, or closed by us). Idempotent.
+  void detach(conn_id id, std::string_view reason, moment now);
+  // Time-outs, and the end of shutdown's grace period.
+  void sweep(moment now);
+  // Tells everyone the server is stopping and starts closing every connection.
+  void shut_down(moment now);
+
+  bool stopping() const { return stopping_; }
+  bool finished() const { return stopping_ && connections_.empty(); }
+  std::size_t connection_count() const { return connections_.size(); }
+
+ private:
+  struct account {
+    std::string password;
+    std::set<std::string, std::less<>> blocked;  // users this one has blocked
+    std::deque<shared_line> offline;             // formatted `offline ...` lines, oldest first
+    std::size_t offline_bytes = 0;
+    int failed_logins = 0;
+    std::chrono::steady_clock::time_point blocked_until{};
+    std::optional<conn_id> online;
+    std::optional<std::chrono::steady_clock::time_point> last_seen;  // when last logged out
+  };
+  struct connection {
+    conn_id id;
+    std::shared_ptr<peer> out;
+    std::string user;  // empty until logged in
+    std::chrono::steady_clock::time_point last_active;
+    bool closing = false;  // told to close; its lines are ignored until it detaches
+  };
+
+  // hub_commands.cpp: one function per command.
+  void on_message(connection& c, const protocol::message_cmd& cmd, moment now);
+  void on_broadcast(connection& c, const protocol::broadcast_cmd& cmd, moment now);
+  void on_whoelse(connection& c);
+  void on_whoelsesince(connection& c, const protocol::whoelsesince_cmd& cmd, moment now);
+  void on_block(connection& c, const protocol::block_cmd& cmd);
+  void on_unblock(connection& c, const protocol::unblock_cmd& cmd);
+  void on_logout(connection& c, moment now);
+
+  // Output. A failed delivery marks the connection for cutting off (done by finish_turn).
+  bool send(connection& c, shared_line line);
+  void reply_ok(connection& c, std::string_view text);
+  void reply_error(connection& c, protocol::errc code, std::string text);
+  void end_session(connection& c, std::string_view reason, moment now);
+  void announce(const std::string& user, std::string_view what, moment now);
+  void finish_turn(moment now);
+
+  account* find_account(std::string_view name);
+  connection* find_connection(conn_id id);
+
+  config cfg_;
+  std::unordered_map<std::string, account> accounts_;
+  std::unordered_map<conn_id, connection> connections_;
+  std::vector<conn_id> too_slow_;  // outboxes that overflowed this turn
+  bool stopping_ = false;
+  std::chrono::steady_clock::time_point stop_deadline_{};
+};
+
+}  // namespace msgapp::server

@@ -1,0 +1,23 @@
+// The hub's view of one connection: somewhere to put lines, and a way to end it.
+#pragma once
+
+#include <memory>
+#include <string>
+
+namespace msgapp::server {
+
+// One formatted line ("...\n"), shared by every recipient of a broadcast or presence notice.
+using shared_line = std::shared_ptr<const std::string>;
+
+class peer {
+ public:
+  virtual ~peer() = default;
+  // Queues a line without waiting. False when the outbox is full: the client is not reading.
+  virtual bool deliver(shared_line line) = 0;
+  // Ends the connection once everything queued has been written.
+  virtual void close_after_flush() = 0;
+  // Ends the connection now; queued output is dropped.
+  virtual void abort() = 0;
+};
+
+}  // namespace msgapp::server

@@ -1,0 +1,34 @@
+// The whole server: a listener that starts a session per connection, and the hub they share.
+#pragma once
+
+#include <string>
+
+#include <msgapp/net.hpp>
+
+#include "msgapp/server/config.hpp"
+#include "msgapp/server/credentials.hpp"
+#include "msgapp/server/hub.hpp"
+
+namespace msgapp::server {
+
+class server {
+ public:
+  server(net::any_io_executor ex, config cfg, const credentials& accounts);
+
+  // Binds and listens; the endpoint carries the real port (also when the config asks for 0).
+  tl::expected<tcp::endpoint, std::string> listen();
+  // Accepts and serves until stop(); returns once every connection has closed.
+  awaitable<void> run();
+  // Graceful shutdown: stop accepting, tell every client, close within shutdown_grace.
+  void stop();
+
+ private:
+  awaitable<void> accept_connections();
+
+  config cfg_;
+  tcp::acceptor acceptor_;
+  hub hub_;
+  conn_id next_id_ = 1;
+};
+
+}  // namespace msgapp::server

@@ -1,0 +1,63 @@
+// The listener and the server's lifetime: listen, accept, spawn sessions, shut down.
+#include "msgapp/server/server.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "msgapp/server/contain.hpp"
+#include "msgapp/server/session.hpp"
+
+namespace msgapp::server {
+
+using namespace net::experimental::awaitable_operators;
+
+server::server(net::any_io_executor ex, config cfg, const credentials& accounts)
+    : cfg_(std::move(cfg)), acceptor_(ex), hub_(ex, cfg_, accounts) {}
+
+tl::expected<tcp::endpoint, std::string> server::listen() {
+  std::error_code ec;
+  const auto address = net::ip::make_address(cfg_.bind_address, ec);
+  if (ec) return tl::unexpected(fmt::format("bad bind address '{}'", cfg_.bind_address));
+  const tcp::endpoint wanted(address, cfg_.port);
+  acceptor_.open(wanted.protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(wanted, ec);
+  if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return tl::unexpected(fmt::format("cannot listen on {}:{}: {}", cfg_.bind_address, cfg_.port,
+                                      ec.message()));
+  }
+  return acceptor_.local_endpoint();
+}
+
+awaitable<void> server::run() { co_await (accept_connections() && hub_.run()); }
+
+void server::stop() {
+  std::error_code ignored;
+  acceptor_.close(ignored);  // ends accept_connections()
+  hub_.shut_down();
+}
+
+awaitable<void> server::accept_connections() {
+  net::steady_timer backoff(acceptor_.get_executor());
+  for (;;) {
+    auto [ec, socket] = co_await acceptor_.async_accept(use_nothrow);
+    if (!acceptor_.is_open()) co_return;  // stop() was called
+    if (ec) {
+      // Typically out of file descriptors: pause instead of spinning on the error.
+      spdlog::warn("accept failed: {}", ec.message());
+      backoff.expires_after(std::chrono::milliseconds(100));
+      co_await backoff.async_wait(use_nothrow);
+      continue;
+    }
+    std::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);  // we batch writes ourselves
+    const conn_id id = next_id_++;
+    const auto remote = socket.remote_endpoint(ignored);
+    spdlog::info("connection {} from {}:{}", id, remote.address().to_string(), remote.port());
+    net::co_spawn(acceptor_.get_executor(), run_session(std::move(socket), id, hub_, cfg_),
+                  log_and_contain{"a session"});
+  }
+}
+
+}  // namespace msgapp::server

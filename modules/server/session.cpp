@@ -1,0 +1,66 @@
+// The life of one connection, top to bottom: greet, log in, chat, clean up.
+#include "msgapp/server/session.hpp"
+
+#include <fmt/format.h>
+
+#include "msgapp/protocol/server_line.hpp"
+#include "msgapp/server/connection.hpp"
+
+namespace msgapp::server {
+namespace {
+
+parsed_command parse(const connection::line& line, const protocol::limits& lim) {
+  if (line.too_long) {
+    return tl::unexpected(protocol::error{
+        protocol::errc::line_too_long,
+        fmt::format("lines are limited to {} bytes; the line was skipped", lim.max_line)});
+  }
+  return protocol::parse_command(line.text, lim);
+}
+
+std::string describe(std::error_code ended) {
+  if (ended == net::error::eof) return "the client closed the connection";
+  if (ended == net::error::operation_aborted) return "closed by the server";
+  return fmt::format("connection error: {}", ended.message());
+}
+
+}  // namespace
+
+awaitable<void> run_session(tcp::socket socket, conn_id id, hub& the_hub, const config& cfg) {
+  static const shared_line greeting =
+      std::make_shared<const std::string>(protocol::format_greeting());
+  const auto conn = std::make_shared<connection>(std::move(socket), cfg);
+  conn->deliver(greeting);
+  if (!co_await the_hub.attach(id, conn)) co_return;  // the server has finished
+
+  // 1. Log in. Every line goes to the hub, which replies on our outbox, until it accepts one.
+  //    A name blocked for wrong passwords makes the hub close us; the next read then fails.
+  std::optional<std::string> user;
+  std::error_code ended;
+  while (!user) {
+    auto line = co_await conn->read_line();
+    if (!line) {
+      ended = line.error();
+      break;
+    }
+    user = co_await the_hub.login(id, parse(*line, cfg.limits));
+  }
+
+  // 2. Chat. Every line goes to the hub, which replies in order on our outbox. The loop ends
+  //    when the client leaves, or when the hub closes us: logout, time-out, shutdown, or an
+  //    outbox that overflowed because the client stopped reading.
+  while (!ended) {
+    auto line = co_await conn->read_line();
+    if (!line) {
+      ended = line.error();
+      break;
+    }
+    co_await the_hub.command(id, parse(*line, cfg.limits));
+  }
+
+  // 3. Clean up. The hub announces the logout (if this was a logged-in user that had not
+  //    already left) and closes the socket once our last replies are written.
+  co_await the_hub.detach(id, describe(ended));
+}
+
+}  // namespace msgapp::server
