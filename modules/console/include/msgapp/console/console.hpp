@@ -24,7 +24,8 @@ using console_input = tl::expected<std::string, input_end>;
 
 // When input and output are terminals, lines are edited with libedit (history, Tab completion)
 // and print_line() clears the prompt, prints, then redraws the prompt and the half-typed line.
-// Otherwise lines are read plainly, no prompt is written, and every print is flushed at once.
+// When input is not a terminal (a pipe, a file, a script), lines are read plainly, no prompt is
+// written, and end of input is `eof`. Every print goes out at once, unbuffered.
 //
 // Signals: while a console exists, SIGINT, SIGTERM and SIGHUP are caught. One that arrives
 // during a read ends it with `interrupted`; one that arrives between reads is kept and ends the
@@ -38,7 +39,9 @@ using console_input = tl::expected<std::string, input_end>;
 //   }
 //
 // libedit keeps global state, so only one console at a time may edit a terminal; a second
-// one is a bug (std::logic_error). Non-ASCII input needs std::setlocale(LC_CTYPE, "") in main.
+// one is a bug (std::logic_error). That console also switches LC_CTYPE to a UTF-8 locale when
+// the current one is single-byte (the "C" locale of every program that never calls setlocale),
+// because libedit drops the bytes of non-ASCII characters it cannot decode.
 // Everything runs on the executor's one thread; no member may be called from another thread.
 class console {
  public:
@@ -49,14 +52,13 @@ class console {
 
   // Any pair of descriptors (pipes, a pseudo-terminal): both are duplicated, so the caller
   // still owns and closes its own.
-  console(net::any_io_executor ex, int in_fd, int out_fd,
-          std::size_t max_line = default_max_line);
+  console(net::any_io_executor ex, int in_fd, int out_fd, std::size_t max_line = default_max_line);
 
   ~console();  // close()
   console(const console&) = delete;
   console& operator=(const console&) = delete;
 
-  // True when input and output are both terminals: prompts are shown.
+  // True when input is a terminal: a person types, so prompts are shown.
   bool interactive() const;
 
   // One line without its '\n' (nor a trailing '\r'). Only one read may be pending at a time.

@@ -1,0 +1,200 @@
+// Scenarios over real sockets: message, offline queues, broadcast, whoelse(since), block.
+#include "../support/scenario.hpp"
+
+using namespace msgapp::test;
+
+TEST_CASE("a message arrives with its sender, its time and the whole text") {
+  run_scenario([](scenario_context& s) -> awaitable<void> {
+    auto alice = co_await s.login("alice");
+    auto bob = co_await s.login("bob");
+    auto sent = co_await alice.request("message bob  hi  there, ünïcode ✓ ");
+    REQUIRE(sent);
+    CHECK(sent->text == "delivered to bob");
+    auto got = co_await next_event_of(bob, "msg");
+    CHECK(got.from == "alice");
+    CHECK(got.text == "hi  there, ünïcode ✓ ");
+    CHECK(got.time.size() == 20);
+  });
+}
+
+TEST_CASE("messages to offline users are queued and delivered at login, oldest first") {
+  run_scenario([](scenario_context& s) -> awaitable<void> {
+    auto alice = co_await s.login("alice");
+    for (const auto* text : {"first", "second", "third"}) {
+      auto r = co_await alice.request(std::string("message carol ") + text);
+      REQUIRE(r);
+      CHECK(r->text == "queued for carol (offline)");
+    }
+    auto carol = co_await s.connect();
+    auto welcome = co_await carol.login("carol", "carol-pw");
+    REQUIRE(welcome);
+    CHECK(welcome->text == "welcome carol");
+    for (const auto* text : {"first", "second", "third"}) {
+      auto e = co_await carol.next_event();
+      REQUIRE(e);
+      CHECK(e->word == "offline");
+      CHECK(e->from == "alice");
+      CHECK(e->text == text);
+      CHECK(e->time.size() == 20);
+    }
+    // Delivered once: a later login finds the queue empty.
+    auto bye = co_await carol.request("logout");
+    REQUIRE(bye);
+    auto again = co_await s.login("carol");
+    auto who = co_await again.request("whoelse");
+    REQUIRE(who);
+    CHECK(again.pending_events() == 0);
+  });
+}
+
+TEST_CASE("message refusals: unknown user, self, and a recipient who blocked you") {
+  run_scenario([](scenario_context& s) -> awaitable<void> {
+    auto alice = co_await s.login("alice");
+    auto bob = co_await s.login("bob");
+    auto unknown = co_await alice.request("message zed hi");
+    REQUIRE(unknown);
+    CHECK(unknown->code == "unknown-user");
+    auto self = co_await alice.request("message alice hi");
+    REQUIRE(self);
+    CHECK(self->code == "self");
+
+    auto blocked = co_await bob.request("block alice");
+    REQUIRE(blocked);
+    auto refused = co_await alice.request("message bob are you there");
+    REQUIRE(refused);
+    CHECK(refused->kind == line_kind::error);
+    CHECK(refused->text.find("blocked") != std::string::npos);
+    // Nothing was delivered now, and nothing is queued for later either.
+    auto bye = co_await bob.request("logout");
+    REQUIRE(bye);
+    auto refused_offline = co_await alice.request("message bob later then");
+    REQUIRE(refused_offline);
+    CHECK(refused_offline->code == "blocked");
+    auto bob2 = co_await s.login("bob");
+    auto who = co_await bob2.request("whoelse");
+    REQUIRE(who);
+    CHECK(bob2.pending_events() == 0);
+
+    auto unblocked = co_await bob2.request("unblock alice");
+    REQUIRE(unblocked);
+    CHECK(unblocked->text == "unblocked alice");
+    auto now_ok = co_await alice.request("message bob welcome back");
+    REQUIRE(now_ok);
+    CHECK(now_ok->text == "delivered to bob");
+  });
+}
+
+TEST_CASE("broadcast reaches every other online user who has not blocked the sender") {
+  run_scenario([](scenario_context& s) -> awaitable<void> {
+    auto alice = co_await s.login("alice");
+    auto bob = co_await s.login("bob");
+    auto carol = co_await s.login("carol");
+    auto all = co_await alice.request("broadcast hello all");
+    REQUIRE(all);
+    CHECK(all->text == "broadcast to 2 users");
+    const auto broadcast_at_bob = co_await next_event_of(bob, "broadcast");
+    CHECK(broadcast_at_bob.text == "hello all");
+    auto at_carol = co_await next_event_of(carol, "broadcast");
+    CHECK(at_carol.from == "alice");
+    CHECK(at_carol.text == "hello all");
+
+    auto block = co_await carol.request("block alice");
+    REQUIRE(block);
+    auto partial = co_await alice.request("broadcast second");
+    REQUIRE(partial);
+    CHECK(partial->text == "broadcast to 1 user; some recipients did not get it");
+    const auto second_at_bob = co_await next_event_of(bob, "broadcast");
+    CHECK(second_at_bob.text == "second");
+    auto check = co_await carol.request("whoelse");
+    REQUIRE(check);
+    CHECK(carol.pending_events() == 0);  // carol got no broadcast
+    // The sender never gets its own broadcast.
+    auto mine = co_await alice.request("whoelse");
+    REQUIRE(mine);
+    while (alice.pending_events() > 0) {
+      auto e = co_await alice.next_event();
+      REQUIRE(e);
+      CHECK(e->word != "broadcast");
+    }
+  });
+}
+
+TEST_CASE("whoelse lists the others online, minus those who blocked the asker") {
+  run_scenario([](scenario_context& s) -> awaitable<void> {
+    auto alice = co_await s.login("alice");
+    auto none = co_await alice.request("whoelse");
+    REQUIRE(none);
+    CHECK(none->text == "users");
+    auto bob = co_await s.login("bob");
+    auto carol = co_await s.login("carol");
+    auto two = co_await alice.request("whoelse");
+    REQUIRE(two);
+    CHECK(two->text == "users bob carol");
+    auto block = co_await carol.request("block alice");
+    REQUIRE(block);
+    auto one = co_await alice.request("whoelse");
+    REQUIRE(one);
+    CHECK(one->text == "users bob");
+    auto args = co_await alice.request("whoelse now");
+    REQUIRE(args);
+    CHECK(args->code == "usage");
+  });
+}
+
+TEST_CASE("whoelsesince includes users online recently and now, not self or blockers") {
+  run_scenario([](scenario_context& s) -> awaitable<void> {
+    auto alice = co_await s.login("alice");
+    {
+      auto bob = co_await s.login("bob");
+      auto bye = co_await bob.request("logout");
+      REQUIRE(bye);
+    }
+    auto carol = co_await s.login("carol");
+    auto dave = co_await s.login("dave");
+    auto block = co_await dave.request("block alice");
+    REQUIRE(block);
+
+    auto recent = co_await alice.request("whoelsesince 60");
+    REQUIRE(recent);
+    CHECK(recent->text == "users bob carol");  // not alice herself, not dave (blocks her)
+    auto now_only = co_await alice.request("whoelsesince 0");
+    REQUIRE(now_only);
+    CHECK(now_only->text == "users carol");
+    for (const auto* bad : {"whoelsesince", "whoelsesince -5", "whoelsesince 1.5",
+                            "whoelsesince ten", "whoelsesince 5 6"}) {
+      auto r = co_await alice.request(bad);
+      REQUIRE(r);
+      CHECK(r->code == "usage");
+    }
+  });
+}
+
+TEST_CASE("block and unblock are confirmed, and refused when they make no sense") {
+  run_scenario([](scenario_context& s) -> awaitable<void> {
+    auto alice = co_await s.login("alice");
+    struct step {
+      const char* line;
+      const char* word;
+      const char* text_or_code;
+    };
+    const step steps[] = {
+        {"block bob", "ok", "blocked bob"},
+        {"block bob", "error", "already-blocked"},
+        {"block alice", "error", "self"},
+        {"block zed", "error", "unknown-user"},
+        {"unblock bob", "ok", "unblocked bob"},
+        {"unblock bob", "error", "not-blocked"},
+        {"unblock alice", "error", "self"},
+        {"unblock zed", "error", "unknown-user"},
+        {"block", "error", "usage"},
+        {"block bob carol", "error", "usage"},
+    };
+    for (const auto& st : steps) {
+      auto r = co_await alice.request(st.line);
+      REQUIRE(r);
+      INFO(st.line);
+      CHECK(r->word == st.word);
+      CHECK((r->kind == line_kind::ok ? r->text : r->code) == st.text_or_code);
+    }
+  });
+}

@@ -1,0 +1,230 @@
+// hub_state without sockets or timers: fake peers record what the hub sends, and time is a
+// number of milliseconds the test chooses, so time windows are exact and nothing sleeps.
+#include <catch2/catch.hpp>
+#include <spdlog/spdlog.h>
+
+#include <msgapp/server/hub_state.hpp>
+
+namespace {
+
+using namespace msgapp;
+using namespace std::chrono_literals;
+using server::conn_id;
+using server::hub_state;
+
+struct fake_peer final : server::peer {
+  std::vector<std::string> lines;
+  std::size_t capacity = 1000;  // lines it accepts before "the client stopped reading"
+  bool flushed_close = false;
+  bool aborted = false;
+
+  bool deliver(server::shared_line line) override {
+    if (lines.size() >= capacity) return false;
+    lines.push_back(*line);
+    return true;
+  }
+  void close_after_flush() override { flushed_close = true; }
+  void abort() override { aborted = true; }
+
+  std::string last() const { return lines.empty() ? "" : lines.back().substr(0, lines.back().size() - 1); }
+  bool saw(std::string_view prefix) const {
+    for (const auto& l : lines)
+      if (l.rfind(prefix, 0) == 0) return true;
+    return false;
+  }
+};
+
+server::moment at(std::chrono::milliseconds t) {
+  return {std::chrono::steady_clock::time_point(t + 1000h),
+          std::chrono::system_clock::time_point(1'700'000'000s + t)};
+}
+
+server::parsed_command cmd(std::string_view line) {
+  return protocol::parse_command(line, protocol::limits{});
+}
+
+struct hub_fixture {
+  hub_fixture() { spdlog::set_level(spdlog::level::off); }
+  server::config cfg = [] {
+    server::config c;
+    c.block_duration = 10s;
+    c.timeout = 60s;
+    c.offline_messages = 3;
+    return c;
+  }();
+  hub_state hub{cfg, {{"alice", "a"}, {"bob", "b"}, {"carol", "c"}}};
+  std::map<conn_id, std::shared_ptr<fake_peer>> peers;
+  conn_id next = 1;
+
+  std::pair<conn_id, fake_peer*> connect(std::chrono::milliseconds t = 0ms) {
+    auto p = std::make_shared<fake_peer>();
+    const conn_id id = next++;
+    peers[id] = p;
+    REQUIRE(hub.attach(id, p, at(t)));
+    return {id, p.get()};
+  }
+  std::pair<conn_id, fake_peer*> login(std::string user, std::chrono::milliseconds t = 0ms) {
+    auto [id, p] = connect(t);
+    const auto pw = user.substr(0, 1);
+    REQUIRE(hub.login(id, cmd("login " + user + " " + pw), at(t)) == user);
+    return {id, p};
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(hub_fixture, "three wrong passwords block the name, across connections") {
+  auto [c1, p1] = connect();
+  CHECK_FALSE(hub.login(c1, cmd("login alice x"), at(0ms)));
+  CHECK(p1->last() == "error wrong-password wrong password; 2 attempts left");
+  CHECK_FALSE(hub.login(c1, cmd("login alice x"), at(1ms)));
+  CHECK(p1->last() == "error wrong-password wrong password; 1 attempt left");
+  CHECK_FALSE(hub.login(c1, cmd("login alice x"), at(2ms)));
+  CHECK(p1->saw("error login-blocked 3 wrong passwords: alice is blocked for 10 s"));
+  CHECK(p1->flushed_close);
+
+  auto [c2, p2] = connect(3ms);  // the right password, from elsewhere, while blocked
+  CHECK_FALSE(hub.login(c2, cmd("login alice a"), at(3ms)));
+  CHECK(p2->saw("error login-blocked alice is blocked"));
+  CHECK(p2->flushed_close);
+
+  auto [c3, p3] = connect(10'002ms);  // the block has expired
+  CHECK(hub.login(c3, cmd("login alice a"), at(10'002ms)) == "alice");
+}
+
+TEST_CASE_METHOD(hub_fixture, "a correct password resets the count of wrong ones") {
+  auto [c1, p1] = connect();
+  CHECK_FALSE(hub.login(c1, cmd("login bob x"), at(0ms)));
+  CHECK_FALSE(hub.login(c1, cmd("login bob x"), at(0ms)));
+  CHECK(hub.login(c1, cmd("login bob b"), at(0ms)) == "bob");
+  hub.command(c1, cmd("logout"), at(0ms));
+  auto [c2, p2] = connect();
+  CHECK_FALSE(hub.login(c2, cmd("login bob x"), at(0ms)));
+  CHECK(p2->last() == "error wrong-password wrong password; 2 attempts left");
+}
+
+TEST_CASE_METHOD(hub_fixture, "whoelsesince counts whole seconds back from now") {
+  auto [a, pa] = login("alice", 0ms);
+  auto [b, pb] = login("bob", 0ms);
+  hub.command(b, cmd("logout"), at(1'000ms));
+  hub.command(a, cmd("whoelsesince 5"), at(6'000ms));
+  CHECK(pa->last() == "ok users bob");  // logged out exactly 5 s ago: still inside the window
+  hub.command(a, cmd("whoelsesince 4"), at(6'000ms));
+  CHECK(pa->last() == "ok users");
+  hub.command(a, cmd("whoelsesince 99999999999999999999999"), at(6'000ms));
+  CHECK(pa->last() == "ok users bob");
+}
+
+TEST_CASE_METHOD(hub_fixture, "time-outs log out idle users and tell the others") {
+  auto [a, pa] = login("alice", 0ms);
+  auto [b, pb] = login("bob", 30'000ms);
+  hub.sweep(at(59'999ms));
+  CHECK_FALSE(pa->flushed_close);
+  hub.sweep(at(60'000ms));
+  CHECK(pa->saw("timeout timed out after 60 s without a command"));
+  CHECK(pa->flushed_close);
+  CHECK(pb->last().find("presence") == 0);
+  CHECK(pb->last().find("alice logged out") != std::string::npos);
+  hub.command(b, cmd("whoelse"), at(60'001ms));
+  CHECK(pb->last() == "ok users");
+}
+
+TEST_CASE_METHOD(hub_fixture, "the offline queue is bounded and delivered oldest first") {
+  auto [a, pa] = login("alice");
+  for (int i = 1; i <= 3; ++i) {
+    hub.command(a, cmd("message bob note " + std::to_string(i)), at(std::chrono::seconds(i)));
+    CHECK(pa->last() == "ok queued for bob (offline)");
+  }
+  hub.command(a, cmd("message bob one too many"), at(4s));
+  CHECK(pa->last().rfind("error queue-full", 0) == 0);
+
+  auto [b, pb] = login("bob", 5s);
+  REQUIRE(pb->lines.size() == 4);
+  CHECK(pb->lines[0] == "ok welcome bob\n");
+  CHECK(pb->lines[1] == "offline 2023-11-14T22:13:21Z alice note 1\n");
+  CHECK(pb->lines[2] == "offline 2023-11-14T22:13:22Z alice note 2\n");
+  CHECK(pb->lines[3] == "offline 2023-11-14T22:13:23Z alice note 3\n");
+  hub.command(b, cmd("logout"), at(6s));
+  auto [b2, pb2] = login("bob", 7s);  // delivered once, not again
+  CHECK(pb2->lines.size() == 1);
+}
+
+TEST_CASE_METHOD(hub_fixture, "a recipient whose outbox is full is cut off; the message waits") {
+  auto [a, pa] = login("alice");
+  auto [b, pb] = login("bob");
+  auto [c, pc] = login("carol");
+  pb->capacity = pb->lines.size();  // bob stops reading
+  hub.command(a, cmd("message bob are you there"), at(1s));
+  CHECK(pa->saw("ok queued for bob (offline)"));
+  CHECK(pb->aborted);
+  CHECK(pc->last().find("bob logged out") != std::string::npos);
+  hub.detach(b, "closed by the server", at(2s));
+
+  auto [b2, pb2] = login("bob", 3s);
+  REQUIRE(pb2->lines.size() == 2);
+  CHECK(pb2->lines[1].find("alice are you there") != std::string::npos);
+}
+
+TEST_CASE_METHOD(hub_fixture, "presence skips the users the subject has blocked") {
+  auto [a, pa] = login("alice");
+  auto [b, pb] = login("bob");
+  hub.command(a, cmd("block bob"), at(1s));
+  CHECK(pa->last() == "ok blocked bob");
+  auto [c, pc] = login("carol", 2s);
+  hub.command(a, cmd("logout"), at(3s));
+  CHECK(pc->last().find("alice logged out") != std::string::npos);
+  for (const auto& line : pb->lines) CHECK(line.find("alice logged") == std::string::npos);
+}
+
+TEST_CASE_METHOD(hub_fixture, "broadcast skips blockers and says so; one shared line each") {
+  auto [a, pa] = login("alice");
+  auto [b, pb] = login("bob");
+  auto [c, pc] = login("carol");
+  hub.command(b, cmd("block alice"), at(1s));
+  hub.command(a, cmd("broadcast hello  all"), at(2s));
+  CHECK(pa->last() == "ok broadcast to 1 user; some recipients did not get it");
+  CHECK(pc->last() == "broadcast 2023-11-14T22:13:22Z alice hello  all");
+  CHECK(pb->last() == "ok blocked alice");
+}
+
+TEST_CASE_METHOD(hub_fixture, "shutdown tells everyone, then finishes when all have detached") {
+  auto [a, pa] = login("alice");
+  auto [x, px] = connect();
+  hub.shut_down(at(1s));
+  CHECK(pa->last() == "shutdown the server is shutting down");
+  CHECK(px->last() == "shutdown the server is shutting down");
+  CHECK(pa->flushed_close);
+  CHECK_FALSE(hub.finished());
+  auto late = std::make_shared<fake_peer>();
+  CHECK_FALSE(hub.attach(99, late, at(1s)));
+  CHECK(late->last().rfind("error server-full", 0) == 0);
+  hub.sweep(at(1'499ms));
+  CHECK_FALSE(pa->aborted);
+  hub.sweep(at(2s));  // the grace period is over: whoever has not drained is cut
+  CHECK(pa->aborted);
+  hub.detach(a, "closed by the server", at(2s));
+  hub.detach(x, "closed by the server", at(2s));
+  CHECK(hub.finished());
+}
+
+TEST_CASE_METHOD(hub_fixture, "lines from a connection that was told to close are ignored") {
+  auto [a, pa] = login("alice");
+  hub.command(a, cmd("logout"), at(0ms));
+  const auto count = pa->lines.size();
+  hub.command(a, cmd("whoelse"), at(0ms));
+  CHECK(pa->lines.size() == count);
+}
+
+TEST_CASE_METHOD(hub_fixture, "the server refuses connections beyond max_connections") {
+  server::config small = cfg;
+  small.max_connections = 1;
+  hub_state tiny(small, {{"alice", "a"}});
+  auto p1 = std::make_shared<fake_peer>();
+  auto p2 = std::make_shared<fake_peer>();
+  CHECK(tiny.attach(1, p1, at(0ms)));
+  CHECK_FALSE(tiny.attach(2, p2, at(0ms)));
+  CHECK(p2->last().rfind("error server-full", 0) == 0);
+  CHECK(p2->flushed_close);
+  tiny.detach(1, "gone", at(0ms));
+  CHECK(tiny.attach(3, p2, at(0ms)));
+}
