@@ -1,0 +1,22 @@
+# Sourced by .ci/run and .ci/serve: installs the Debian 12 packages that are missing.
+msgapp_packages=(
+  g++ cmake ninja-build          # toolchain
+  libasio-dev libexpected-dev    # Asio 1.22 (standalone), tl::expected
+  libfmt-dev libspdlog-dev       # formatting, logging
+  libcli11-dev libedit-dev       # argument parsing, line editing (msgclient)
+  catch2 clang-format            # tests, formatting check
+)
+
+install_missing_packages() {
+  local missing=() p
+  for p in "${msgapp_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  echo "installing: ${missing[*]}"
+  local sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}"
+}
