@@ -1,5 +1,4 @@
-// The console: picks how to read (libedit, a plain terminal, a pipe), turns signals into
-// `interrupted`, and keeps printing and typing from trampling each other.
+// The console: picks how to read (libedit, plain terminal, pipe) and keeps prints off the input.
 #include "msgapp/console/console.hpp"
 
 #include "line_editor.hpp"

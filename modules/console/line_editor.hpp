@@ -1,6 +1,8 @@
-// The only code that touches libedit. Its readline-compatible callback interface keeps a single
-// editor in global variables, so this is a set of free functions over that one editor.
+// The only code that touches libedit: one global editor, so free functions rather than a class.
 #pragma once
+
+// libedit's readline-compatible callback interface keeps its single editor in global variables;
+// pretending otherwise with an object per console would only hide that.
 
 #include <msgapp/console/console.hpp>
 

@@ -111,9 +111,42 @@ tl::expected<command, error> parse_words(words& w, std::string_view verb, const 
     if (!w.done()) return usage("logout (no arguments)");
     return logout_cmd{};
   }
-  if (verb == "startprivate" || verb == "private" || verb == "stopprivate") {
-    return tl::unexpected(
-        error{errc::unavailable, fmt::format("{} is not available on this server yet", verb)});
+  if (verb == "startprivate") {
+    constexpr std::string_view form = "startprivate <user>";
+    auto user = user_arg(w, form, lim);
+    if (!user) return tl::unexpected(user.error());
+    if (!w.done()) return usage(form);
+    return startprivate_cmd{std::move(*user)};
+  }
+  if (verb == "privateport") {
+    constexpr std::string_view form = "privateport <port> (1 to 65535)";
+    const auto number = w.next();
+    std::uint16_t port = 0;
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), port);
+    if (number.empty() || ec != std::errc{} || end != number.data() + number.size() ||
+        port == 0 || !w.done()) {
+      return usage(form);
+    }
+    return privateport_cmd{port};
+  }
+  if (verb == "privateaccept") {
+    constexpr std::string_view form = "privateaccept <user> <token>";
+    auto user = user_arg(w, form, lim);
+    if (!user) return tl::unexpected(user.error());
+    const auto token = w.next();
+    if (token.empty() || token.size() > 64 || !w.done()) return usage(form);
+    return privateaccept_cmd{std::move(*user), std::string(token)};
+  }
+  if (verb == "active") {
+    if (!w.done()) return usage("active (no arguments)");
+    return active_cmd{};
+  }
+  if (verb == "private" || verb == "stopprivate") {
+    return tl::unexpected(error{
+        errc::unavailable,
+        fmt::format("{} is a client command: private messages go directly between clients, "
+                    "never through the server",
+                    verb)});
   }
   // Echo at most a short prefix of the unknown word, so the reply stays well under a line.
   const auto shown = verb.size() > 32 ? fmt::format("{}...", verb.substr(0, 32)) : std::string(verb);

@@ -58,7 +58,8 @@ server_line parse_server_line(std::string_view line) {
     out.kind = line_kind::error;
     out.code = std::string(take_word(line));
   } else if (out.word == "msg" || out.word == "offline" || out.word == "broadcast" ||
-             out.word == "presence") {
+             out.word == "presence" || out.word == "private-offer" ||
+             out.word == "private-ready") {
     out.time = std::string(take_word(line));
     out.from = std::string(take_word(line));
   }

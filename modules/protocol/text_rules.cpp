@@ -27,6 +27,8 @@ std::string_view code_word(errc code) {
     case errc::queue_full: return "queue-full";
     case errc::unavailable: return "unavailable";
     case errc::server_full: return "server-full";
+    case errc::offline: return "offline";
+    case errc::no_offer: return "no-offer";
   }
   return "error";
 }

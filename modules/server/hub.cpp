@@ -27,7 +27,7 @@ void hub::handle(hub_request& request) {
       [&](auto& r) {
         using T = std::decay_t<decltype(r)>;
         if constexpr (std::is_same_v<T, attach_request>) {
-          state_.attach(r.id, std::move(r.out), now);
+          state_.attach(r.id, std::move(r.out), std::move(r.address), now);
         } else if constexpr (std::is_same_v<T, login_request>) {
           r.reply->try_send(net::error_code{}, state_.login(r.id, r.cmd, now));
         } else if constexpr (std::is_same_v<T, command_request>) {
@@ -67,8 +67,8 @@ awaitable<bool> hub::post(hub_request request) {
 
 // Each request is built in a named local before co_await: g++ 12 corrupts braced aggregate
 // temporaries inside a co_await expression (see docs/architecture.md, "g++ 12 pitfalls").
-awaitable<bool> hub::attach(conn_id id, std::shared_ptr<peer> out) {
-  hub_request request = attach_request{id, std::move(out)};
+awaitable<bool> hub::attach(conn_id id, std::shared_ptr<peer> out, std::string address) {
+  hub_request request = attach_request{id, std::move(out), std::move(address)};
   co_return co_await post(std::move(request));
 }
 

@@ -43,6 +43,14 @@ void hub_state::command(conn_id id, parsed_command cmd, moment now) {
             on_unblock(*c, v);
           } else if constexpr (std::is_same_v<T, protocol::logout_cmd>) {
             on_logout(*c, now);
+          } else if constexpr (std::is_same_v<T, protocol::privateport_cmd>) {
+            on_privateport(*c, v);
+          } else if constexpr (std::is_same_v<T, protocol::startprivate_cmd>) {
+            on_startprivate(*c, v, now);
+          } else if constexpr (std::is_same_v<T, protocol::privateaccept_cmd>) {
+            on_privateaccept(*c, v, now);
+          } else if constexpr (std::is_same_v<T, protocol::active_cmd>) {
+            reply_ok(*c, "active");  // last_active was bumped above, like for every command
           }
         },
         *cmd);

@@ -28,7 +28,7 @@ hub_state::hub_state(config cfg, const credentials& accounts) : cfg_(std::move(c
   for (const auto& [name, password] : accounts) accounts_[name].password = password;
 }
 
-bool hub_state::attach(conn_id id, std::shared_ptr<peer> out, moment now) {
+bool hub_state::attach(conn_id id, std::shared_ptr<peer> out, std::string address, moment now) {
   if (stopping_ || connections_.size() >= cfg_.max_connections) {
     const protocol::error full{errc::server_full, "the server is full or stopping; try later"};
     out->deliver(make_line(protocol::format_error(full)));
@@ -36,7 +36,7 @@ bool hub_state::attach(conn_id id, std::shared_ptr<peer> out, moment now) {
     spdlog::warn("connection {} refused: {}", id, stopping_ ? "stopping" : "server full");
     return false;
   }
-  connections_.emplace(id, connection{id, std::move(out), {}, now.mono});
+  connections_.emplace(id, connection{id, std::move(out), {}, now.mono, std::move(address)});
   return true;
 }
 
@@ -170,6 +170,8 @@ void hub_state::end_session(connection& c, std::string_view reason, moment now) 
   auto& acc = accounts_.at(user);
   acc.online.reset();
   acc.last_seen = now.mono;
+  acc.offers.clear();
+  c.private_port = 0;
   spdlog::info("{} logged out ({})", user, reason);
   announce(user, "logged out", now);
 }

@@ -29,9 +29,11 @@ std::string describe(std::error_code ended) {
 awaitable<void> run_session(tcp::socket socket, conn_id id, hub& the_hub, const config& cfg) {
   static const shared_line greeting =
       std::make_shared<const std::string>(protocol::format_greeting());
+  std::error_code ignored;
+  auto address = socket.remote_endpoint(ignored).address().to_string();
   const auto conn = std::make_shared<connection>(std::move(socket), cfg);
   conn->deliver(greeting);
-  if (!co_await the_hub.attach(id, conn)) co_return;  // the server has finished
+  if (!co_await the_hub.attach(id, conn, std::move(address))) co_return;  // server finished
 
   // 1. Log in. Every line goes to the hub, which replies on our outbox, until it accepts one.
   //    A name blocked for wrong passwords makes the hub close us; the next read then fails.

@@ -60,7 +60,7 @@ struct hub_fixture {
     auto p = std::make_shared<fake_peer>();
     const conn_id id = next++;
     peers[id] = p;
-    REQUIRE(hub.attach(id, p, at(t)));
+    REQUIRE(hub.attach(id, p, "127.0.0.1", at(t)));
     return {id, p.get()};
   }
   std::pair<conn_id, fake_peer*> login(std::string user, std::chrono::milliseconds t = 0ms) {
@@ -196,7 +196,7 @@ TEST_CASE_METHOD(hub_fixture, "shutdown tells everyone, then finishes when all h
   CHECK(pa->flushed_close);
   CHECK_FALSE(hub.finished());
   auto late = std::make_shared<fake_peer>();
-  CHECK_FALSE(hub.attach(99, late, at(1s)));
+  CHECK_FALSE(hub.attach(99, late, "127.0.0.1", at(1s)));
   CHECK(late->last().rfind("error server-full", 0) == 0);
   hub.sweep(at(1'499ms));
   CHECK_FALSE(pa->aborted);
@@ -221,10 +221,10 @@ TEST_CASE_METHOD(hub_fixture, "the server refuses connections beyond max_connect
   hub_state tiny(small, {{"alice", "a"}});
   auto p1 = std::make_shared<fake_peer>();
   auto p2 = std::make_shared<fake_peer>();
-  CHECK(tiny.attach(1, p1, at(0ms)));
-  CHECK_FALSE(tiny.attach(2, p2, at(0ms)));
+  CHECK(tiny.attach(1, p1, "127.0.0.1", at(0ms)));
+  CHECK_FALSE(tiny.attach(2, p2, "127.0.0.1", at(0ms)));
   CHECK(p2->last().rfind("error server-full", 0) == 0);
   CHECK(p2->flushed_close);
   tiny.detach(1, "gone", at(0ms));
-  CHECK(tiny.attach(3, p2, at(0ms)));
+  CHECK(tiny.attach(3, p2, "127.0.0.1", at(0ms)));
 }

@@ -55,7 +55,7 @@ TEST_CASE("bad input gets a clear error and the session goes on") {
         {"logout now\n", "usage"},
         {"login alice alice-pw\n", "already-logged-in"},
         {"message bob " + std::string(2049, 'x') + "\n", "text-too-long"},
-        {"startprivate bob\n", "unavailable"},
+        {"startprivate bob\n", "unavailable"},  // bob's client sent no privateport
         {"private bob hi\n", "unavailable"},
         {"stopprivate bob\n", "unavailable"},
     };

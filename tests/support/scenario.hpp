@@ -140,6 +140,17 @@ inline awaitable<void> expect_closed(client& c) {
   }
 }
 
+// The words of the events request() has kept so far (and forgets them).
+inline awaitable<std::vector<std::string>> kept_event_words(client& c) {
+  std::vector<std::string> words;
+  while (c.pending_events() > 0) {
+    auto e = co_await c.next_event();
+    REQUIRE(e.has_value());
+    words.push_back(e->word);
+  }
+  co_return words;
+}
+
 inline awaitable<void> send_raw(client& c, std::string bytes) {
   const auto failed = co_await c.send_raw(std::move(bytes));
   REQUIRE_FALSE(failed);

@@ -1,5 +1,4 @@
-// The terminal side of an interactive program: reads the user's lines while other coroutines
-// print asynchronous lines, without the two trampling each other.
+// The terminal side of msgclient: reads typed lines while other coroutines print their own.
 #pragma once
 
 #include <msgapp/net.hpp>

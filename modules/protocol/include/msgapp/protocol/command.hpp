@@ -35,9 +35,22 @@ struct unblock_cmd {
   std::string user;
 };
 struct logout_cmd {};
+// Private sessions: the server only brokers them (docs/protocol.md, "Private sessions").
+struct privateport_cmd {
+  std::uint16_t port = 0;
+};
+struct startprivate_cmd {
+  std::string user;
+};
+struct privateaccept_cmd {
+  std::string user;
+  std::string token;
+};
+struct active_cmd {};
 
 using command = std::variant<login_cmd, message_cmd, broadcast_cmd, whoelse_cmd,
-                             whoelsesince_cmd, block_cmd, unblock_cmd, logout_cmd>;
+                             whoelsesince_cmd, block_cmd, unblock_cmd, logout_cmd,
+                             privateport_cmd, startprivate_cmd, privateaccept_cmd, active_cmd>;
 
 // Parses one line (without '\n'). Every refusal is an error value with a usage hint;
 // names that cannot exist are refused as unknown users here, before the hub sees them.

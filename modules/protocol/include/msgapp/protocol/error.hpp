@@ -27,6 +27,8 @@ enum class errc {
   queue_full,
   unavailable,
   server_full,
+  offline,
+  no_offer,
 };
 
 // The word that follows `error ` on the wire, e.g. "unknown-user".

@@ -16,6 +16,7 @@ namespace msgapp::server {
 struct attach_request {
   conn_id id;
   std::shared_ptr<peer> out;
+  std::string address;
 };
 struct login_request {
   conn_id id;
@@ -47,7 +48,7 @@ class hub {
 
   // ---- what sessions call; each suspends only while the inbox is full ----
   // False when the hub has already finished (the session should just end).
-  awaitable<bool> attach(conn_id id, std::shared_ptr<peer> out);
+  awaitable<bool> attach(conn_id id, std::shared_ptr<peer> out, std::string address);
   // The logged-in user name, or nothing (the hub has replied with the reason).
   awaitable<std::optional<std::string>> login(conn_id id, parsed_command cmd);
   awaitable<void> command(conn_id id, parsed_command cmd);

@@ -40,7 +40,8 @@ class hub_state {
   hub_state(config cfg, const credentials& accounts);
 
   // A new connection. False (and the client told why) when the server is full or stopping.
-  bool attach(conn_id id, std::shared_ptr<peer> out, moment now);
+  // `address` is the client's IP address as seen here, handed to peers of private sessions.
+  bool attach(conn_id id, std::shared_ptr<peer> out, std::string address, moment now);
   // A line from a connection that has not logged in. Returns the user name once logged in.
   std::optional<std::string> login(conn_id id, const parsed_command& cmd, moment now);
   // A line from a logged-in connection. Every outcome is one reply on its outbox.
@@ -57,8 +58,14 @@ class hub_state {
   std::size_t connection_count() const { return connections_.size(); }
 
  private:
+  struct private_offer {  // asker -> peer, waiting for the peer's privateaccept
+    std::string peer;
+    std::string token;
+    std::chrono::steady_clock::time_point expires;
+  };
   struct account {
     std::string password;
+    std::deque<private_offer> offers;  // made by this user, oldest first, bounded
     std::set<std::string, std::less<>> blocked;  // users this one has blocked
     std::deque<shared_line> offline;             // formatted `offline ...` lines, oldest first
     std::size_t offline_bytes = 0;
@@ -72,6 +79,8 @@ class hub_state {
     std::shared_ptr<peer> out;
     std::string user;  // empty until logged in
     std::chrono::steady_clock::time_point last_active;
+    std::string address;             // where private-session peers connect
+    std::uint16_t private_port = 0;  // 0: this client takes no private sessions
     bool closing = false;  // told to close; its lines are ignored until it detaches
   };
 
@@ -83,6 +92,10 @@ class hub_state {
   void on_block(connection& c, const protocol::block_cmd& cmd);
   void on_unblock(connection& c, const protocol::unblock_cmd& cmd);
   void on_logout(connection& c, moment now);
+  // hub_private.cpp: brokering private sessions.
+  void on_privateport(connection& c, const protocol::privateport_cmd& cmd);
+  void on_startprivate(connection& c, const protocol::startprivate_cmd& cmd, moment now);
+  void on_privateaccept(connection& c, const protocol::privateaccept_cmd& cmd, moment now);
 
   // Output. A failed delivery marks the connection for cutting off (done by finish_turn).
   bool send(connection& c, shared_line line);
