@@ -69,8 +69,7 @@ TEST_CASE("a third wrong password blocks the name, even from another connection"
         auto alice = co_await s.login("alice");
 
         // After block_duration the name works again.
-        net::steady_timer wait(co_await net::this_coro::executor, 450ms);
-        co_await wait.async_wait(use_nothrow);
+        co_await pause(450ms);
         auto later = co_await s.connect();
         auto ok = co_await later.login("bob", "bob-pw");
         REQUIRE(ok);
@@ -156,8 +155,7 @@ TEST_CASE("an idle user is timed out, logged out and announced") {
       [](scenario_context& s) -> awaitable<void> {
         auto idle = co_await s.login("dave");
         // The watcher logs in half a time-out later, so its own time-out comes well after.
-        net::steady_timer half(co_await net::this_coro::executor, 150ms);
-        co_await half.async_wait(use_nothrow);
+        co_await pause(150ms);
         auto watcher = co_await s.login("carol");
         auto notice = co_await next_event_of(idle, "timeout");
         CHECK(notice.text.find("timed out") != std::string::npos);
@@ -175,10 +173,8 @@ TEST_CASE("commands keep a user from timing out; silence does not") {
   run_scenario(
       [](scenario_context& s) -> awaitable<void> {
         auto busy = co_await s.login("alice");
-        auto ex = co_await net::this_coro::executor;
         for (int i = 0; i < 6; ++i) {  // 6 x 100 ms = 600 ms, longer than the time-out
-          net::steady_timer t(ex, 100ms);
-          co_await t.async_wait(use_nothrow);
+          co_await pause(100ms);
           auto r = co_await busy.request("whoelse");
           REQUIRE(r);
           REQUIRE(r->kind == line_kind::ok);

@@ -140,6 +140,12 @@ inline awaitable<void> expect_closed(client& c) {
   }
 }
 
+// Lets time pass on the server (time-outs, blocks); never used to wait for a message.
+inline awaitable<void> pause(std::chrono::milliseconds d) {
+  net::steady_timer timer(co_await net::this_coro::executor, d);
+  co_await timer.async_wait(use_nothrow);
+}
+
 // The words of the events request() has kept so far (and forgets them).
 inline awaitable<std::vector<std::string>> kept_event_words(client& c) {
   std::vector<std::string> words;
