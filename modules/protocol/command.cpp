@@ -36,6 +36,15 @@ class words {
   std::string_view rest_;
 };
 
+// At most `max` bytes of `s` for echoing in an error, cut at a character boundary so the
+// reply stays valid UTF-8, with "..." when something was cut.
+std::string shortened(std::string_view s, std::size_t max) {
+  if (s.size() <= max) return std::string(s);
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return fmt::format("{}...", s.substr(0, cut));
+}
+
 tl::unexpected<error> usage(std::string_view form) {
   return tl::unexpected(error{errc::usage, fmt::format("usage: {}", form)});
 }
@@ -48,7 +57,7 @@ tl::unexpected<error> unknown_user(std::string_view name) {
 tl::expected<std::string, error> user_arg(words& w, std::string_view form, const limits& lim) {
   const auto name = w.next();
   if (name.empty()) return usage(form);
-  if (!is_valid_name(name, lim)) return unknown_user(name.substr(0, lim.max_name));
+  if (!is_valid_name(name, lim)) return unknown_user(shortened(name, lim.max_name));
   return std::string(name);
 }
 
@@ -149,12 +158,11 @@ tl::expected<command, error> parse_words(words& w, std::string_view verb, const 
                     verb)});
   }
   // Echo at most a short prefix of the unknown word, so the reply stays well under a line.
-  const auto shown = verb.size() > 32 ? fmt::format("{}...", verb.substr(0, 32)) : std::string(verb);
   return tl::unexpected(error{
       errc::bad_command,
-      fmt::format("unknown command '{}'; commands: message, broadcast, whoelse, whoelsesince, "
-                  "block, unblock, logout",
-                  shown)});
+      fmt::format("unknown command '{}'; commands: login, message, broadcast, whoelse, "
+                  "whoelsesince, block, unblock, logout, startprivate",
+                  shortened(verb, 32))});
 }
 
 }  // namespace

@@ -81,6 +81,13 @@ tl::expected<void, error> check_line(std::string_view line) {
   if (!is_valid_utf8(line)) {
     return tl::unexpected(error{errc::bad_encoding, "the line is not valid UTF-8"});
   }
+  // C1 controls (U+0080..U+009F, encoded C2 80..C2 9F) steer terminals too, e.g. U+009B CSI.
+  for (std::size_t i = 0; i + 1 < line.size(); ++i) {
+    if (static_cast<unsigned char>(line[i]) == 0xC2 &&
+        static_cast<unsigned char>(line[i + 1]) < 0xA0) {
+      return tl::unexpected(error{errc::control_char, "the line holds a control character"});
+    }
+  }
   return {};
 }
 
