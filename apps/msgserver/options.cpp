@@ -48,8 +48,7 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   app.add_option("--credentials", out.credentials_path,
                  "accounts file, one `username password` per line")
       ->capture_default_str();
-  app.add_option("--bind", out.config.bind_address, "address to listen on")
-      ->capture_default_str();
+  app.add_option("--bind", out.config.bind_address, "address to listen on")->capture_default_str();
   app.add_option("--log-level", out.log_level,
                  "trace, debug, info, warn, error or off (logs go to stderr)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))

@@ -226,11 +226,19 @@ awaitable<console_input> read_edited(state_ptr s, std::string prompt) {
   line_editor::start(prompt);
   const int fd = s->in.native_handle();
   for (;;) {
-    // The reactor is edge-triggered: keys that arrived together (a paste, the escape sequence
-    // of an arrow key) raise one wake-up, so take every one of them before waiting again.
+    // Take every key already waiting (a paste, an arrow key's escape sequence) before waiting
+    // again; otherwise each byte would cost a wait, and each wait races two coroutines.
     while (line_editor::started() && terminal::bytes_ready(fd) > 0) {
+      const std::size_t waiting = terminal::bytes_ready(fd);
       std::optional<console_input> done = line_editor::feed();
-      if (!done) continue;
+      if (!done) {
+        // libedit took no byte: either it replayed a key macro (fine, go on) or the terminal
+        // is gone and its reads fail, which would spin here for ever.
+        if (terminal::bytes_ready(fd) >= waiting && terminal::hung_up(fd)) {
+          co_return ended(input_end::eof);
+        }
+        continue;
+      }
       if (!*done) co_return ended(input_end::eof);  // Ctrl-D on an empty line
       scope.ended_on_new_line();
       if ((*done)->size() > s->max_line) co_return ended(input_end::too_long);

@@ -1,10 +1,11 @@
 // libedit behind the console: rl_callback_* for keys, history, completion, and the redraw dance.
 //
-// Checked against libedit 3.1-20221030 (Debian 12), readline.c: rl_redisplay() does not redraw
-// but pushes the tty's REPRINT key (^R, which libedit binds to incremental search) into the
-// input queue, and rl_replace_line("") does nothing. So print_above() clears the screen lines
-// itself and asks for a full refresh with rl_forced_update_display(), which assumes the cursor
-// sits at the start of the prompt's row.
+// Checked on a pty with libedit 3.1-20221030 (Debian 12): rl_redisplay() redraws, but it also
+// pushes the tty's REPRINT key (^R) into libedit's input queue, where libedit has bound ^R to
+// incremental search, so the user's next key starts a search that blocks until it ends.
+// rl_replace_line("") does nothing at all. So print_above() clears the screen lines itself and
+// asks for a full redraw with rl_forced_update_display(), which starts from the cursor's column 0
+// on the prompt's row.
 #include "line_editor.hpp"
 
 #include "terminal.hpp"
@@ -170,8 +171,9 @@ bool started() {
 void stop() {
   editor& e = ed();
   if (!e.started) return;
-  rl_callback_handler_remove();  // back to the terminal's normal mode; the next start() clears the
-                                 // line
+  // Back to the terminal's normal mode. The half-typed line stays in libedit until the next
+  // start() clears it.
+  rl_callback_handler_remove();
   e.started = false;
 }
 
@@ -182,9 +184,11 @@ void print_above(int out_fd, std::string_view text) {
     std::fflush(rl_outstream);
     // Go up from the cursor's row to the prompt's row, clear from there to the end of the
     // screen, print, and let libedit draw prompt and input again from column 0.
-    const std::size_t before = terminal::display_width(e.prompt) +
-                               terminal::display_width(std::string_view(
-                                   rl_line_buffer, static_cast<std::size_t>(rl_point)));
+    const std::string_view typed =
+        rl_line_buffer == nullptr || rl_point <= 0
+            ? std::string_view()
+            : std::string_view(rl_line_buffer, static_cast<std::size_t>(rl_point));
+    const std::size_t before = terminal::display_width(e.prompt) + terminal::display_width(typed);
     const std::size_t rows_up = before / static_cast<std::size_t>(terminal::columns(out_fd));
     if (rows_up > 0) out += "\x1b[" + std::to_string(rows_up) + "A";
     out += "\r\x1b[J";

@@ -31,7 +31,8 @@ class words {
 
  private:
   void skip_spaces() {
-    while (!rest_.empty() && rest_.front() == ' ') rest_.remove_prefix(1);
+    while (!rest_.empty() && rest_.front() == ' ')
+      rest_.remove_prefix(1);
   }
   std::string_view rest_;
 };
@@ -41,7 +42,8 @@ class words {
 std::string shortened(std::string_view s, std::size_t max) {
   if (s.size() <= max) return std::string(s);
   std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
+    --cut;
   return fmt::format("{}...", s.substr(0, cut));
 }
 
@@ -65,9 +67,9 @@ tl::expected<std::string, error> text_arg(words& w, std::string_view form, const
   const auto text = w.rest();
   if (text.empty()) return usage(form);
   if (text.size() > lim.max_text) {
-    return tl::unexpected(error{
-        errc::text_too_long,
-        fmt::format("the text is {} bytes; the limit is {}", text.size(), lim.max_text)});
+    return tl::unexpected(
+        error{errc::text_too_long,
+              fmt::format("the text is {} bytes; the limit is {}", text.size(), lim.max_text)});
   }
   return std::string(text);
 }
@@ -132,8 +134,8 @@ tl::expected<command, error> parse_words(words& w, std::string_view verb, const 
     const auto number = w.next();
     std::uint16_t port = 0;
     const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), port);
-    if (number.empty() || ec != std::errc{} || end != number.data() + number.size() ||
-        port == 0 || !w.done()) {
+    if (number.empty() || ec != std::errc{} || end != number.data() + number.size() || port == 0 ||
+        !w.done()) {
       return usage(form);
     }
     return privateport_cmd{port};
@@ -151,18 +153,18 @@ tl::expected<command, error> parse_words(words& w, std::string_view verb, const 
     return active_cmd{};
   }
   if (verb == "private" || verb == "stopprivate") {
-    return tl::unexpected(error{
-        errc::unavailable,
-        fmt::format("{} is a client command: private messages go directly between clients, "
-                    "never through the server",
-                    verb)});
+    return tl::unexpected(
+        error{errc::unavailable,
+              fmt::format("{} is a client command: private messages go directly between clients, "
+                          "never through the server",
+                          verb)});
   }
   // Echo at most a short prefix of the unknown word, so the reply stays well under a line.
-  return tl::unexpected(error{
-      errc::bad_command,
-      fmt::format("unknown command '{}'; commands: login, message, broadcast, whoelse, "
-                  "whoelsesince, block, unblock, logout, startprivate",
-                  shortened(verb, 32))});
+  return tl::unexpected(
+      error{errc::bad_command,
+            fmt::format("unknown command '{}'; commands: login, message, broadcast, whoelse, "
+                        "whoelsesince, block, unblock, logout, startprivate",
+                        shortened(verb, 32))});
 }
 
 }  // namespace

@@ -9,9 +9,13 @@
 
 namespace msgapp::protocol {
 
-std::string format_greeting() { return fmt::format("hello msgapp {}\n", version); }
+std::string format_greeting() {
+  return fmt::format("hello msgapp {}\n", version);
+}
 
-std::string format_ok(std::string_view text) { return fmt::format("ok {}\n", text); }
+std::string format_ok(std::string_view text) {
+  return fmt::format("ok {}\n", text);
+}
 
 std::string format_error(const error& e) {
   return fmt::format("error {} {}\n", code_word(e.code), e.text);
@@ -58,8 +62,7 @@ server_line parse_server_line(std::string_view line) {
     out.kind = line_kind::error;
     out.code = std::string(take_word(line));
   } else if (out.word == "msg" || out.word == "offline" || out.word == "broadcast" ||
-             out.word == "presence" || out.word == "private-offer" ||
-             out.word == "private-ready") {
+             out.word == "presence" || out.word == "private-offer" || out.word == "private-ready") {
     out.time = std::string(take_word(line));
     out.from = std::string(take_word(line));
   }

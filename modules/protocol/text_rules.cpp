@@ -7,28 +7,50 @@ namespace msgapp::protocol {
 
 std::string_view code_word(errc code) {
   switch (code) {
-    case errc::empty_line: return "empty-line";
-    case errc::line_too_long: return "line-too-long";
-    case errc::bad_encoding: return "bad-encoding";
-    case errc::control_char: return "control-char";
-    case errc::bad_command: return "bad-command";
-    case errc::usage: return "usage";
-    case errc::not_logged_in: return "not-logged-in";
-    case errc::already_logged_in: return "already-logged-in";
-    case errc::unknown_user: return "unknown-user";
-    case errc::wrong_password: return "wrong-password";
-    case errc::login_blocked: return "login-blocked";
-    case errc::already_online: return "already-online";
-    case errc::self: return "self";
-    case errc::blocked: return "blocked";
-    case errc::already_blocked: return "already-blocked";
-    case errc::not_blocked: return "not-blocked";
-    case errc::text_too_long: return "text-too-long";
-    case errc::queue_full: return "queue-full";
-    case errc::unavailable: return "unavailable";
-    case errc::server_full: return "server-full";
-    case errc::offline: return "offline";
-    case errc::no_offer: return "no-offer";
+    case errc::empty_line:
+      return "empty-line";
+    case errc::line_too_long:
+      return "line-too-long";
+    case errc::bad_encoding:
+      return "bad-encoding";
+    case errc::control_char:
+      return "control-char";
+    case errc::bad_command:
+      return "bad-command";
+    case errc::usage:
+      return "usage";
+    case errc::not_logged_in:
+      return "not-logged-in";
+    case errc::already_logged_in:
+      return "already-logged-in";
+    case errc::unknown_user:
+      return "unknown-user";
+    case errc::wrong_password:
+      return "wrong-password";
+    case errc::login_blocked:
+      return "login-blocked";
+    case errc::already_online:
+      return "already-online";
+    case errc::self:
+      return "self";
+    case errc::blocked:
+      return "blocked";
+    case errc::already_blocked:
+      return "already-blocked";
+    case errc::not_blocked:
+      return "not-blocked";
+    case errc::text_too_long:
+      return "text-too-long";
+    case errc::queue_full:
+      return "queue-full";
+    case errc::unavailable:
+      return "unavailable";
+    case errc::server_full:
+      return "server-full";
+    case errc::offline:
+      return "offline";
+    case errc::no_offer:
+      return "no-offer";
   }
   return "error";
 }
@@ -68,7 +90,9 @@ bool is_valid_utf8(std::string_view s) {
 }
 
 namespace {
-bool is_control(unsigned char c) { return c < 0x20 || c == 0x7F; }
+bool is_control(unsigned char c) {
+  return c < 0x20 || c == 0x7F;
+}
 }  // namespace
 
 tl::expected<void, error> check_line(std::string_view line) {
@@ -94,16 +118,15 @@ tl::expected<void, error> check_line(std::string_view line) {
 bool is_valid_name(std::string_view name, const limits& lim) {
   if (name.empty() || name.size() > lim.max_name) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
   });
 }
 
 bool is_valid_password(std::string_view password, const limits& lim) {
   if (password.empty() || password.size() > lim.max_password) return false;
-  return std::none_of(password.begin(), password.end(), [](char c) {
-    return c == ' ' || is_control(static_cast<unsigned char>(c));
-  });
+  return std::none_of(password.begin(), password.end(),
+                      [](char c) { return c == ' ' || is_control(static_cast<unsigned char>(c)); });
 }
 
 }  // namespace msgapp::protocol

@@ -25,7 +25,8 @@ awaitable<tl::expected<connection::line, std::error_code>> connection::read_line
   for (;;) {
     if (auto next = framer_.next()) co_return *next;
     if (eof_) co_return tl::unexpected(std::error_code(net::error::eof));
-    if (!socket_.is_open()) co_return tl::unexpected(std::error_code(net::error::operation_aborted));
+    if (!socket_.is_open())
+      co_return tl::unexpected(std::error_code(net::error::operation_aborted));
 
     // Wait for readability first: an idle connection has one pending wait and no buffer.
     auto [ec] = co_await socket_.async_wait(tcp::socket::wait_read, use_nothrow);
@@ -93,7 +94,8 @@ void connection::close_after_flush() {
 
 void connection::abort() {
   closing_ = true;
-  for (const auto& line : queue_) queued_bytes_ -= line->size();  // in-flight bytes stay counted
+  for (const auto& line : queue_)
+    queued_bytes_ -= line->size();  // in-flight bytes stay counted
   queue_.clear();
   close_socket();
 }

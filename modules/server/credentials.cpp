@@ -25,7 +25,8 @@ tl::expected<credentials, std::string> parse_credentials(std::string_view text,
     const auto first = line.find_first_not_of(" \t");
     if (first == std::string_view::npos || line[first] == '#') continue;
     line.remove_prefix(first);
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t'))
+      line.remove_suffix(1);
 
     const auto gap = line.find_first_of(" \t");
     const auto fail = [&](std::string_view why) {
@@ -36,12 +37,12 @@ tl::expected<credentials, std::string> parse_credentials(std::string_view text,
     auto password = line.substr(gap);
     password.remove_prefix(password.find_first_not_of(" \t"));
     if (!protocol::is_valid_name(name, lim)) {
-      return fail(fmt::format("bad user name '{}' (1 to {} of A-Z a-z 0-9 _ . -)", name,
-                              lim.max_name));
+      return fail(
+          fmt::format("bad user name '{}' (1 to {} of A-Z a-z 0-9 _ . -)", name, lim.max_name));
     }
     if (!protocol::is_valid_password(password, lim)) {
-      return fail(fmt::format("bad password for '{}' (1 to {} bytes, no spaces)", name,
-                              lim.max_password));
+      return fail(
+          fmt::format("bad password for '{}' (1 to {} bytes, no spaces)", name, lim.max_password));
     }
     if (!accounts.emplace(std::string(name), std::string(password)).second) {
       return fail(fmt::format("user '{}' is listed twice", name));

@@ -8,7 +8,9 @@ using namespace net::experimental::awaitable_operators;
 hub::hub(net::any_io_executor ex, const config& cfg, const credentials& accounts)
     : inbox_(ex, cfg.hub_inbox), state_(cfg, accounts), sweep_every_(sweep_interval(cfg)) {}
 
-awaitable<void> hub::run() { co_await (serve() || sweep_periodically()); }
+awaitable<void> hub::run() {
+  co_await (serve() || sweep_periodically());
+}
 
 awaitable<void> hub::serve() {
   // Stop only once shutdown is complete AND nothing is left in the inbox: a buffered attach

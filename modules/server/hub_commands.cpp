@@ -61,7 +61,8 @@ void hub_state::command(conn_id id, parsed_command cmd, moment now) {
 void hub_state::on_message(connection& c, const protocol::message_cmd& cmd, moment now) {
   if (cmd.to == c.user) return reply_error(c, errc::self, "you cannot message yourself");
   account* to = find_account(cmd.to);
-  if (to == nullptr) return reply_error(c, errc::unknown_user, fmt::format("no user named '{}'", cmd.to));
+  if (to == nullptr)
+    return reply_error(c, errc::unknown_user, fmt::format("no user named '{}'", cmd.to));
   if (to->blocked.contains(c.user)) {
     return reply_error(c, errc::blocked,
                        fmt::format("{} has blocked you; the message was not delivered", cmd.to));
@@ -111,7 +112,8 @@ namespace {
 std::string user_list(std::vector<std::string> names) {
   std::sort(names.begin(), names.end());
   std::string text = "users";
-  for (const auto& n : names) text.append(" ").append(n);
+  for (const auto& n : names)
+    text.append(" ").append(n);
   return text;
 }
 }  // namespace
@@ -124,8 +126,7 @@ void hub_state::on_whoelse(connection& c) {
   reply_ok(c, user_list(std::move(names)));
 }
 
-void hub_state::on_whoelsesince(connection& c, const protocol::whoelsesince_cmd& cmd,
-                                moment now) {
+void hub_state::on_whoelsesince(connection& c, const protocol::whoelsesince_cmd& cmd, moment now) {
   // Past about a century every window means "ever"; clamping keeps the arithmetic in range.
   constexpr std::uint64_t century = 100ULL * 365 * 24 * 3600;
   const auto window = std::chrono::seconds(std::min(cmd.seconds, century));

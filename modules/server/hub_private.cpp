@@ -21,7 +21,8 @@ constexpr auto offer_lifetime = std::chrono::seconds(60);
 std::string new_token() {
   static std::random_device os_random;
   std::string token;
-  for (int i = 0; i < 4; ++i) token += fmt::format("{:08x}", os_random());
+  for (int i = 0; i < 4; ++i)
+    token += fmt::format("{:08x}", os_random());
   return token;
 }
 
@@ -32,8 +33,7 @@ void hub_state::on_privateport(connection& c, const protocol::privateport_cmd& c
   reply_ok(c, fmt::format("private sessions on port {}", cmd.port));
 }
 
-void hub_state::on_startprivate(connection& c, const protocol::startprivate_cmd& cmd,
-                                moment now) {
+void hub_state::on_startprivate(connection& c, const protocol::startprivate_cmd& cmd, moment now) {
   if (cmd.user == c.user) {
     return reply_error(c, errc::self, "you cannot start a private session with yourself");
   }
@@ -75,9 +75,9 @@ void hub_state::on_privateaccept(connection& c, const protocol::privateaccept_cm
     return o.token == cmd.token && o.peer == c.user && o.expires > now.mono;
   });
   if (it == offers.end()) {
-    return reply_error(c, errc::no_offer,
-                       fmt::format("no open private-session offer from {} with that token",
-                                   cmd.user));
+    return reply_error(
+        c, errc::no_offer,
+        fmt::format("no open private-session offer from {} with that token", cmd.user));
   }
   offers.erase(it);
   if (!asker_acc->online) {

@@ -25,7 +25,8 @@ shared_line make_line(std::string text) {
 }  // namespace
 
 hub_state::hub_state(config cfg, const credentials& accounts) : cfg_(std::move(cfg)) {
-  for (const auto& [name, password] : accounts) accounts_[name].password = password;
+  for (const auto& [name, password] : accounts)
+    accounts_[name].password = password;
 }
 
 bool hub_state::attach(conn_id id, std::shared_ptr<peer> out, std::string address, moment now) {
@@ -116,15 +117,16 @@ void hub_state::sweep(moment now) {
       if (c.closing || now.mono - c.last_active < cfg_.timeout) continue;
       const auto what = c.user.empty() ? "without logging in" : "without a command";
       send(c, make_line(protocol::format_notice(
-                  "timeout", fmt::format("timed out after {} {}; logged out",
-                                         human(cfg_.timeout), what))));
+                  "timeout",
+                  fmt::format("timed out after {} {}; logged out", human(cfg_.timeout), what))));
       end_session(c, "timed out", now);
       c.out->close_after_flush();
       c.closing = true;
     }
   }
   if (stopping_ && now.mono >= stop_deadline_) {
-    for (auto& [id, c] : connections_) c.out->abort();  // clients that would not drain
+    for (auto& [id, c] : connections_)
+      c.out->abort();  // clients that would not drain
   }
   finish_turn(now);
 }

@@ -24,13 +24,15 @@ tl::expected<tcp::endpoint, std::string> server::listen() {
   if (!ec) acceptor_.bind(wanted, ec);
   if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
-    return tl::unexpected(fmt::format("cannot listen on {}:{}: {}", cfg_.bind_address, cfg_.port,
-                                      ec.message()));
+    return tl::unexpected(
+        fmt::format("cannot listen on {}:{}: {}", cfg_.bind_address, cfg_.port, ec.message()));
   }
   return acceptor_.local_endpoint();
 }
 
-awaitable<void> server::run() { co_await (accept_connections() && hub_.run()); }
+awaitable<void> server::run() {
+  co_await (accept_connections() && hub_.run());
+}
 
 void server::stop() {
   std::error_code ignored;

@@ -1,7 +1,7 @@
 // hub_state without sockets or timers: fake peers record what the hub sends, and time is a
 // number of milliseconds the test chooses, so time windows are exact and nothing sleeps.
-#include <catch2/catch.hpp>
 #include <spdlog/spdlog.h>
+#include <catch2/catch.hpp>
 
 #include <msgapp/server/hub_state.hpp>
 
@@ -26,7 +26,9 @@ struct fake_peer final : server::peer {
   void close_after_flush() override { flushed_close = true; }
   void abort() override { aborted = true; }
 
-  std::string last() const { return lines.empty() ? "" : lines.back().substr(0, lines.back().size() - 1); }
+  std::string last() const {
+    return lines.empty() ? "" : lines.back().substr(0, lines.back().size() - 1);
+  }
   bool saw(std::string_view prefix) const {
     for (const auto& l : lines)
       if (l.rfind(prefix, 0) == 0) return true;
@@ -173,7 +175,8 @@ TEST_CASE_METHOD(hub_fixture, "presence skips the users the subject has blocked"
   auto [c, pc] = login("carol", 2s);
   hub.command(a, cmd("logout"), at(3s));
   CHECK(pc->last().find("alice logged out") != std::string::npos);
-  for (const auto& line : pb->lines) CHECK(line.find("alice logged") == std::string::npos);
+  for (const auto& line : pb->lines)
+    CHECK(line.find("alice logged") == std::string::npos);
 }
 
 TEST_CASE_METHOD(hub_fixture, "broadcast skips blockers and says so; one shared line each") {

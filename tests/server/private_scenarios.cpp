@@ -29,11 +29,15 @@ TEST_CASE("startprivate is refused for unknown, self, offline, blocking and deaf
       const char* code;
     };
     const refusal refusals[] = {
-        {"startprivate zed", "unknown-user"}, {"startprivate alice", "self"},
-        {"startprivate dave", "offline"},     {"startprivate carol", "blocked"},
+        {"startprivate zed", "unknown-user"},
+        {"startprivate alice", "self"},
+        {"startprivate dave", "offline"},
+        {"startprivate carol", "blocked"},
         {"startprivate bob", "unavailable"},  // bob's client never sent privateport
-        {"startprivate", "usage"},            {"privateport 0", "usage"},
-        {"privateport 70000", "usage"},       {"private bob hi", "unavailable"},
+        {"startprivate", "usage"},
+        {"privateport 0", "usage"},
+        {"privateport 70000", "usage"},
+        {"private bob hi", "unavailable"},
         {"stopprivate", "unavailable"},
     };
     for (const auto& r : refusals) {

@@ -105,7 +105,8 @@ TEST_CASE("pipelined commands get one reply each, in order, even with a tiny hub
         auto alice = co_await s.login("alice");
         auto bob = co_await s.login("bob");
         std::string burst;
-        for (int i = 0; i < 200; ++i) burst += "message bob n" + std::to_string(i) + "\n";
+        for (int i = 0; i < 200; ++i)
+          burst += "message bob n" + std::to_string(i) + "\n";
         burst += "whoelse\n";
         co_await send_raw(alice, burst);
         for (int i = 0; i < 200; ++i) {
@@ -162,8 +163,8 @@ TEST_CASE("a client that stops reading is cut off; the others carry on") {
         auto [cec] = co_await dave.async_connect(
             tcp::endpoint(net::ip::make_address("127.0.0.1"), s.port), use_nothrow);
         REQUIRE_FALSE(cec);
-        auto [wec, n] =
-            co_await net::async_write(dave, net::buffer(std::string("login dave dave-pw\n")), use_nothrow);
+        auto [wec, n] = co_await net::async_write(
+            dave, net::buffer(std::string("login dave dave-pw\n")), use_nothrow);
         REQUIRE_FALSE(wec);
         (void)co_await next_event_of(bob, "presence");  // dave logged in
 

@@ -8,8 +8,8 @@
 #include <functional>
 #include <string>
 
-#include <catch2/catch.hpp>
 #include <spdlog/spdlog.h>
+#include <catch2/catch.hpp>
 
 #include <msgapp/client/client.hpp>
 #include <msgapp/net.hpp>

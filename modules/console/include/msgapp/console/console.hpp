@@ -71,7 +71,8 @@ class console {
   // users cannot move the cursor or retitle the window.
   void print_line(std::string_view line);
 
-  // Words offered by Tab: commands for the first word of a line, names for the later words.
+  // Words offered by Tab when a terminal is edited: commands for the first word of a line,
+  // names (the users online, say) for the words after it. Either may be replaced at any time.
   void set_commands(std::vector<std::string> commands);
   void set_names(std::vector<std::string> names);
 

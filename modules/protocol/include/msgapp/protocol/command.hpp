@@ -48,9 +48,9 @@ struct privateaccept_cmd {
 };
 struct active_cmd {};
 
-using command = std::variant<login_cmd, message_cmd, broadcast_cmd, whoelse_cmd,
-                             whoelsesince_cmd, block_cmd, unblock_cmd, logout_cmd,
-                             privateport_cmd, startprivate_cmd, privateaccept_cmd, active_cmd>;
+using command = std::variant<login_cmd, message_cmd, broadcast_cmd, whoelse_cmd, whoelsesince_cmd,
+                             block_cmd, unblock_cmd, logout_cmd, privateport_cmd, startprivate_cmd,
+                             privateaccept_cmd, active_cmd>;
 
 // Parses one line (without '\n'). Every refusal is an error value with a usage hint;
 // names that cannot exist are refused as unknown users here, before the hub sees them.

@@ -15,7 +15,8 @@ namespace msgapp::protocol {
 class line_framer {
  public:
   struct line {
-    std::string_view text;  // without '\n' or a trailing '\r'; valid until the next feed() or next()
+    std::string_view
+        text;  // without '\n' or a trailing '\r'; valid until the next feed() or next()
     bool too_long = false;
   };
 

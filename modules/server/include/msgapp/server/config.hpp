@@ -16,7 +16,7 @@ using std::chrono::milliseconds;
 
 struct config {
   std::string bind_address = "0.0.0.0";
-  std::uint16_t port = 0;  // 0: the OS picks one
+  std::uint16_t port = 0;               // 0: the OS picks one
   milliseconds block_duration{60'000};  // a name stays blocked this long after too many failures
   milliseconds timeout{600'000};        // idle connections are closed after this; 0 = never
   int login_attempts = 3;               // wrong passwords in a row that block a name

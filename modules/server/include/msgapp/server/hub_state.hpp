@@ -65,7 +65,7 @@ class hub_state {
   };
   struct account {
     std::string password;
-    std::deque<private_offer> offers;  // made by this user, oldest first, bounded
+    std::deque<private_offer> offers;            // made by this user, oldest first, bounded
     std::set<std::string, std::less<>> blocked;  // users this one has blocked
     std::deque<shared_line> offline;             // formatted `offline ...` lines, oldest first
     std::size_t offline_bytes = 0;
@@ -81,7 +81,7 @@ class hub_state {
     std::chrono::steady_clock::time_point last_active;
     std::string address;             // where private-session peers connect
     std::uint16_t private_port = 0;  // 0: this client takes no private sessions
-    bool closing = false;  // told to close; its lines are ignored until it detaches
+    bool closing = false;            // told to close; its lines are ignored until it detaches
   };
 
   // hub_commands.cpp: one function per command.
