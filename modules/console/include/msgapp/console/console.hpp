@@ -77,7 +77,7 @@ class console {
   void set_names(std::vector<std::string> names);
 
   // Restores the terminal, ends a pending read with `eof`, and releases the descriptors and
-  // signals. Reads and prints after close() do nothing. Idempotent.
+  // signals. Later reads return `eof` and later prints do nothing. Idempotent.
   void close();
 
   struct state;  // shared with pending reads, so a read that outlives the console stays valid
