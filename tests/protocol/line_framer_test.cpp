@@ -29,7 +29,14 @@ std::string show(const std::vector<got>& lines) {
   std::string out = "[";
   for (const auto& l : lines) {
     if (out.size() > 1) out += ", ";
-    out += l.too_long ? "<too long>" : "\"" + printable(l.text) + "\"";
+    if (l.too_long) {
+      out += "<too long>";
+    } else {  // appended piece by piece: `"\"" + s + "\""` trips g++ 12's -Wstringop-overflow at
+              // -O2
+      out += '"';
+      out += printable(l.text);
+      out += '"';
+    }
   }
   return out + "]";
 }
