@@ -2,6 +2,7 @@
 #include "msgapp/server/connection.hpp"
 
 #include <array>
+#include <span>
 
 #include "msgapp/server/contain.hpp"
 
@@ -49,54 +50,84 @@ bool connection::deliver(shared_line line) {
   if (queued_bytes_ + line->size() > outbox_limit_) return false;
   queued_bytes_ += line->size();
   queue_.push_back(std::move(line));
-  if (!writing_) {
-    writing_ = true;
-    net::co_spawn(socket_.get_executor(), write_queued(shared_from_this()),
-                  log_and_contain{"a connection writer"});
+  if (!flush_posted_ && !waiting_) {
+    // Write after the hub's current turn, so every line queued in that turn leaves together.
+    flush_posted_ = true;
+    net::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
   }
   return true;
 }
 
-// The writer: takes everything queued, writes it with one gather write, and repeats until
-// the queue is empty. co_spawn runs it after the hub's current turn, so lines queued in the
-// same turn leave in the same write.
-awaitable<void> connection::write_queued(std::shared_ptr<connection> self) {
-  std::vector<shared_line> batch;
-  std::vector<net::const_buffer> buffers;
+void connection::flush() {
+  flush_posted_ = false;
+  if (waiting_) return;
+  write_now();
+  if (!queue_.empty() && socket_.is_open()) {
+    // The kernel's send buffer is full: wait for room in a coroutine that lives only now.
+    waiting_ = true;
+    net::co_spawn(socket_.get_executor(), wait_and_write(shared_from_this()),
+                  log_and_contain{"a connection writer"});
+  } else if (closing_) {
+    close_socket();
+  }
+}
+
+// One non-blocking gather write (writev) per 64 queued lines, for as much as the kernel takes.
+void connection::write_now() {
+  while (!queue_.empty() && socket_.is_open()) {
+    std::array<net::const_buffer, 64> buffers;
+    std::size_t count = 0;
+    for (const auto& line : queue_) {
+      if (count == buffers.size()) break;
+      buffers[count] = net::buffer(*line);
+      if (count == 0) buffers[0] += front_written_;
+      ++count;
+    }
+    std::error_code ec;
+    std::size_t n = socket_.write_some(std::span(buffers.data(), count), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) return;
+    if (ec) return abort();  // the connection broke; the session's read will end too
+    queued_bytes_ -= n;
+    std::size_t done = 0;  // lines completely sent
+    while (done < queue_.size() && n >= queue_[done]->size() - front_written_) {
+      n -= queue_[done]->size() - front_written_;
+      front_written_ = 0;
+      ++done;
+    }
+    front_written_ += n;
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(done));
+  }
+  if (queue_.empty()) std::vector<shared_line>().swap(queue_);  // hold no memory while idle
+}
+
+// The slow path: a client that reads slowly. Each wait for room is bounded by write_timeout;
+// a client that takes nothing for that long is cut off.
+awaitable<void> connection::wait_and_write(std::shared_ptr<connection> self) {
   net::steady_timer timer(self->socket_.get_executor());
   while (!self->queue_.empty() && self->socket_.is_open()) {
-    batch.swap(self->queue_);
-    buffers.clear();
-    std::size_t bytes = 0;
-    for (const auto& line : batch) {
-      buffers.push_back(net::buffer(*line));
-      bytes += line->size();
-    }
     timer.expires_after(self->write_timeout_);
-    auto result = co_await (net::async_write(self->socket_, buffers, use_nothrow) ||
+    auto result = co_await (self->socket_.async_wait(tcp::socket::wait_write, use_nothrow) ||
                             timer.async_wait(use_nothrow));
-    self->queued_bytes_ -= bytes;
-    batch.clear();
     if (result.index() == 1 || std::get<0>(std::get<0>(result))) {
-      self->abort();  // too slow to take a write, or the connection broke
+      self->abort();
       break;
     }
+    self->write_now();
   }
-  std::vector<shared_line>().swap(self->queue_);  // hold no memory while idle
-  self->writing_ = false;
+  self->waiting_ = false;
   if (self->closing_) self->close_socket();
 }
 
 void connection::close_after_flush() {
   closing_ = true;
-  if (!writing_) close_socket();
+  if (!flush_posted_ && !waiting_) close_socket();  // otherwise the writer closes when done
 }
 
 void connection::abort() {
   closing_ = true;
-  for (const auto& line : queue_)
-    queued_bytes_ -= line->size();  // in-flight bytes stay counted
   queue_.clear();
+  queued_bytes_ = 0;
+  front_written_ = 0;
   close_socket();
 }
 

@@ -33,7 +33,8 @@ void hub::handle(hub_request& request) {
         } else if constexpr (std::is_same_v<T, login_request>) {
           r.reply->try_send(net::error_code{}, state_.login(r.id, r.cmd, now));
         } else if constexpr (std::is_same_v<T, command_request>) {
-          state_.command(r.id, std::move(r.cmd), now);
+          for (auto& cmd : r.cmds)
+            state_.command(r.id, std::move(cmd), now);
         } else if constexpr (std::is_same_v<T, detach_request>) {
           state_.detach(r.id, r.reason, now);
         } else if constexpr (std::is_same_v<T, sweep_request>) {
@@ -83,8 +84,8 @@ awaitable<std::optional<std::string>> hub::login(conn_id id, parsed_command cmd)
   co_return user;
 }
 
-awaitable<void> hub::command(conn_id id, parsed_command cmd) {
-  hub_request request = command_request{id, std::move(cmd)};
+awaitable<void> hub::commands(conn_id id, std::vector<parsed_command> cmds) {
+  hub_request request = command_request{id, std::move(cmds)};
   co_await post(std::move(request));
 }
 

@@ -9,6 +9,8 @@
 namespace msgapp::server {
 namespace {
 
+constexpr std::size_t max_batch = 256;  // commands per hub request
+
 parsed_command parse(const connection::line& line, const protocol::limits& lim) {
   if (line.too_long) {
     return tl::unexpected(protocol::error{
@@ -48,16 +50,25 @@ awaitable<void> run_session(tcp::socket socket, conn_id id, hub& the_hub, const 
     user = co_await the_hub.login(id, parse(*line, cfg.limits));
   }
 
-  // 2. Chat. Every line goes to the hub, which replies in order on our outbox. The loop ends
-  //    when the client leaves, or when the hub closes us: logout, time-out, shutdown, or an
-  //    outbox that overflowed because the client stopped reading.
+  // 2. Chat. Every line goes to the hub, which replies in order on our outbox. Lines that
+  //    arrived together travel together (up to a bound), so a client that pipelines costs
+  //    one hub hop per read rather than per line. The loop ends when the client leaves, or
+  //    when the hub closes us: logout, time-out, shutdown, or an outbox that overflowed
+  //    because the client stopped reading.
   while (!ended) {
     auto line = co_await conn->read_line();
     if (!line) {
       ended = line.error();
       break;
     }
-    co_await the_hub.command(id, parse(*line, cfg.limits));
+    std::vector<parsed_command> batch;
+    batch.push_back(parse(*line, cfg.limits));
+    while (batch.size() < max_batch) {
+      const auto more = conn->buffered_line();
+      if (!more) break;
+      batch.push_back(parse(*more, cfg.limits));
+    }
+    co_await the_hub.commands(id, std::move(batch));
   }
 
   // 3. Clean up. The hub announces the logout (if this was a logged-in user that had not

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <msgapp/net.hpp>
 
@@ -23,9 +24,9 @@ struct login_request {
   parsed_command cmd;
   channel<std::optional<std::string>>* reply;  // lives in the asking session's frame
 };
-struct command_request {
+struct command_request {  // every complete line the session had, in order
   conn_id id;
-  parsed_command cmd;
+  std::vector<parsed_command> cmds;
 };
 struct detach_request {
   conn_id id;
@@ -51,7 +52,8 @@ class hub {
   awaitable<bool> attach(conn_id id, std::shared_ptr<peer> out, std::string address);
   // The logged-in user name, or nothing (the hub has replied with the reason).
   awaitable<std::optional<std::string>> login(conn_id id, parsed_command cmd);
-  awaitable<void> command(conn_id id, parsed_command cmd);
+  // Several commands in one request: a client that pipelines costs one hop per read, not per line.
+  awaitable<void> commands(conn_id id, std::vector<parsed_command> cmds);
   awaitable<void> detach(conn_id id, std::string reason);
 
  private:
