@@ -1,0 +1,195 @@
+// msgbench's command line: pick a workload and its sizes, run it on one thread, print the report.
+#include "adapter.hpp"
+#include "credentials.hpp"
+#include "proc_stats.hpp"
+#include "workloads.hpp"
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <exception>
+#include <functional>
+#include <map>
+
+namespace {
+
+using namespace msgbench;
+
+void add_target_options(CLI::App* sub, bench_options& o) {
+  sub->add_option("--host", o.host, "server address (loopback only)")->capture_default_str();
+  sub->add_option("--port", o.port, "server port")->capture_default_str();
+  sub->add_option("--proto", o.proto, "protocol: msgapp or irc")
+      ->check(CLI::IsMember({"msgapp", "irc"}))
+      ->capture_default_str();
+  sub->add_option("--server-label", o.server_label, "server name shown in reports");
+  sub->add_option("--server-pid", o.server_pid, "server process, for its CPU time and RSS");
+  sub->add_option("--user-prefix", o.user_prefix, "users are <prefix><i>")->capture_default_str();
+  sub->add_option("--password", o.password, "password of every user")->capture_default_str();
+  sub->add_option("--first-user", o.first_user, "first <i> to use")->capture_default_str();
+  sub->add_option("--setup-concurrency", o.setup_concurrency,
+                  "logins in flight while setting up (keep under 8 for ngircd)")
+      ->capture_default_str();
+  sub->add_option("--timeout", o.timeout_s, "hard bound on the whole run, seconds")
+      ->capture_default_str();
+  sub->add_flag("--json", o.json, "print one line of JSON instead of a table");
+}
+
+void add_message_options(CLI::App* sub, bench_options& o) {
+  sub->add_option("--duration", o.duration_s, "seconds of sending")->capture_default_str();
+  sub->add_option("--count", o.count, "messages per sender (0: until --duration)")
+      ->capture_default_str();
+  sub->add_option("--text-size", o.text_size, "message text bytes")->capture_default_str();
+  sub->add_option("--drain", o.drain_s, "seconds allowed for the last messages to arrive")
+      ->capture_default_str();
+}
+
+// The file descriptors a workload needs, with room for stdio and the resolver.
+std::size_t sockets_needed(std::string_view workload, const bench_options& o) {
+  if (workload == "idle") return o.connections + 64;
+  if (workload == "fanout") return o.users + 64;
+  if (workload == "login") return o.in_flight + 64;
+  return 2 * o.pairs + 64;
+}
+
+int run(const std::string& workload, bench_options o) {
+  // The report names the baseline apart, so the two slowreader variants never mix in a summary.
+  o.workload = workload == "slowreader" && !o.slow ? "slowreader-baseline" : workload;
+  const auto adapter = o.proto == "irc" ? make_irc_adapter() : make_msgapp_adapter();
+  asio::error_code ec;
+  const auto address = asio::ip::make_address(o.host, ec);
+  if (ec || !address.is_loopback()) {
+    fmt::print(stderr, "msgbench: {} is not a loopback address; msgbench only loads this host\n",
+               o.host);
+    return 2;
+  }
+  if (const auto limit = raise_fd_limit(sockets_needed(workload, o));
+      limit < sockets_needed(workload, o)) {
+    fmt::print(stderr, "msgbench: only {} file descriptors allowed; need {}\n", limit,
+               sockets_needed(workload, o));
+    return 2;
+  }
+  asio::io_context io{1};
+  const bench_context ctx(o, *adapter, msgapp::tcp::endpoint(address, o.port), io.get_executor());
+
+  if (workload == "smoke") {
+    auto status = asio::co_spawn(io, run_smoke(ctx), asio::use_future);
+    io.run();
+    return status.get();
+  }
+  using runner = msgapp::awaitable<run_result> (*)(bench_context);
+  const std::map<std::string, runner, std::less<>> runners = {
+      {"relay", run_relay},   {"ping", run_relay}, {"slowreader", run_relay},
+      {"fanout", run_fanout}, {"idle", run_idle},  {"login", run_login_storm}};
+  auto result = asio::co_spawn(io, runners.at(workload)(ctx), asio::use_future);
+  io.run();
+  const run_result r = result.get();
+  if (o.json) {
+    r.rep.print_json(stdout);
+  } else {
+    fmt::print("msgbench {} against {} ({}) on {}:{}\n", workload, ctx.server_label(), o.proto,
+               o.host, o.port);
+    r.rep.print_table(stdout);
+  }
+  return r.ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A server closing on us must end a read or write with an error, not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  CLI::App app{
+      "msgbench: load generator and meter for msgserver and IRC servers (loopback only).\n"
+      "Users are <prefix><i> with one password; see gen-credentials."};
+  app.require_subcommand(1);
+  std::map<std::string, bench_options> opts;
+
+  auto* relay = app.add_subcommand("relay", "P pairs relaying direct messages, W in flight each");
+  add_target_options(relay, opts["relay"]);
+  add_message_options(relay, opts["relay"]);
+  opts["relay"].slow = false;
+  relay->add_option("--pairs", opts["relay"].pairs, "sender/receiver pairs")->capture_default_str();
+  relay->add_option("--window", opts["relay"].window, "messages in flight per sender")
+      ->capture_default_str();
+
+  auto* ping = app.add_subcommand("ping", "one pair, one message in flight: one-way latency");
+  opts["ping"].pairs = 1;
+  opts["ping"].window = 1;
+  opts["ping"].slow = false;
+  opts["ping"].duration_s = 3;
+  add_target_options(ping, opts["ping"]);
+  add_message_options(ping, opts["ping"]);
+
+  auto* fanout = app.add_subcommand("fanout", "N users in one group, K broadcasting");
+  opts["fanout"].window = 16;
+  add_target_options(fanout, opts["fanout"]);
+  add_message_options(fanout, opts["fanout"]);
+  fanout->add_option("--users", opts["fanout"].users, "group members")->capture_default_str();
+  fanout->add_option("--senders", opts["fanout"].senders, "members broadcasting")
+      ->capture_default_str();
+  fanout->add_option("--window", opts["fanout"].window, "broadcasts in flight per sender")
+      ->capture_default_str();
+
+  auto* idle =
+      app.add_subcommand("idle", "C logged-in idle connections: server RSS per connection");
+  opts["idle"].timeout_s = 300;  // a server that announces every login to everyone is slow here
+  add_target_options(idle, opts["idle"]);
+  idle->add_option("--connections", opts["idle"].connections, "connections to hold")
+      ->capture_default_str();
+
+  auto* login = app.add_subcommand("login", "storm of connect, login, logout");
+  add_target_options(login, opts["login"]);
+  opts["login"].users = 1000;
+  login->add_option("--duration", opts["login"].duration_s, "seconds")->capture_default_str();
+  login->add_option("--in-flight", opts["login"].in_flight, "logins in flight")
+      ->capture_default_str();
+  login->add_option("--users", opts["login"].users, "distinct names cycled through")
+      ->capture_default_str();
+
+  auto* slow = app.add_subcommand(
+      "slowreader", "P pairs relaying while receiver 1 stops reading and sender 0 floods it");
+  opts["slowreader"].pairs = 500;
+  opts["slowreader"].window = 16;
+  add_target_options(slow, opts["slowreader"]);
+  add_message_options(slow, opts["slowreader"]);
+  slow->add_option("--pairs", opts["slowreader"].pairs, "pairs (pair 0 is the slow one)")
+      ->capture_default_str();
+  slow->add_option("--window", opts["slowreader"].window, "messages in flight per sender")
+      ->capture_default_str();
+  bool no_slow = false;
+  slow->add_flag("--no-slow", no_slow, "everyone reads: the baseline to compare with");
+
+  auto* smoke =
+      app.add_subcommand("smoke", "CI check: relay and fanout deliver exactly once, in order");
+  opts["smoke"].duration_s = 10;
+  add_target_options(smoke, opts["smoke"]);
+  add_message_options(smoke, opts["smoke"]);
+
+  auto* gen = app.add_subcommand("gen-credentials", "write a credentials file for msgserver");
+  std::size_t gen_count = 0;
+  std::string gen_file;
+  gen->add_option("count", gen_count, "number of users")->required();
+  gen->add_option("file", gen_file, "output file")->required();
+  gen->add_option("--user-prefix", opts["gen"].user_prefix)->capture_default_str();
+  gen->add_option("--password", opts["gen"].password)->capture_default_str();
+
+  CLI11_PARSE(app, argc, argv);
+  opts["slowreader"].slow = !no_slow;
+
+  try {
+    if (gen->parsed()) {
+      const auto why =
+          write_credentials(gen_file, gen_count, opts["gen"].user_prefix, opts["gen"].password);
+      if (!why.empty()) fmt::print(stderr, "msgbench: {}\n", why);
+      return why.empty() ? 0 : 2;
+    }
+    for (auto* sub : app.get_subcommands())
+      return run(sub->get_name(), opts[sub->get_name()]);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "msgbench: {}\n", e.what());
+    return 3;
+  }
+  return 2;
+}
