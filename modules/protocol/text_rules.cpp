@@ -97,11 +97,17 @@ bool is_control(unsigned char c) {
 
 tl::expected<void, error> check_line(std::string_view line) {
   if (line.empty()) return tl::unexpected(error{errc::empty_line, "empty line; type a command"});
-  if (std::any_of(line.begin(), line.end(),
-                  [](char c) { return is_control(static_cast<unsigned char>(c)); })) {
-    return tl::unexpected(
-        error{errc::control_char, "the line holds a control character (NUL, tab, escape...)"});
+  // One pass over the common case (printable ASCII); anything else takes the careful path.
+  bool ascii = true;
+  for (const char ch : line) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7F) {
+      return tl::unexpected(
+          error{errc::control_char, "the line holds a control character (NUL, tab, escape...)"});
+    }
+    ascii = ascii && c < 0x80;
   }
+  if (ascii) return {};
   if (!is_valid_utf8(line)) {
     return tl::unexpected(error{errc::bad_encoding, "the line is not valid UTF-8"});
   }

@@ -67,12 +67,12 @@ void hub_state::on_message(connection& c, const protocol::message_cmd& cmd, mome
     return reply_error(c, errc::blocked,
                        fmt::format("{} has blocked you; the message was not delivered", cmd.to));
   }
-  const auto time = protocol::format_time(now.wall);
+  const auto& time = time_text(now);
   if (to->online) {
     connection& target = connections_.at(*to->online);
     auto line = protocol::format_event("msg", time, c.user, cmd.text);
     if (send(target, std::make_shared<const std::string>(std::move(line)))) {
-      return reply_ok(c, fmt::format("delivered to {}", cmd.to));
+      return reply_ok(c, "delivered to " + cmd.to);
     }
     // The recipient stopped reading and is being cut off: keep the message for next time.
   }
@@ -93,7 +93,7 @@ void hub_state::on_message(connection& c, const protocol::message_cmd& cmd, mome
 void hub_state::on_broadcast(connection& c, const protocol::broadcast_cmd& cmd, moment now) {
   // Formatted once; every recipient's outbox holds the same immutable line.
   const auto line = std::make_shared<const std::string>(
-      protocol::format_event("broadcast", protocol::format_time(now.wall), c.user, cmd.text));
+      protocol::format_event("broadcast", time_text(now), c.user, cmd.text));
   std::size_t sent = 0;
   std::size_t skipped = 0;
   for (auto& [id, other] : connections_) {

@@ -55,11 +55,11 @@ void hub_state::on_startprivate(connection& c, const protocol::startprivate_cmd&
   // The peer learns the token first; the asker gets the address only after the peer has
   // confirmed it (on_privateaccept), so the connection can never arrive before its token.
   auto& offers = accounts_.at(c.user).offers;
-  if (offers.size() >= max_offers_per_user) offers.pop_front();
+  if (offers.size() >= max_offers_per_user) offers.erase(offers.begin());
   const auto token = new_token();
   offers.push_back(private_offer{cmd.user, token, now.mono + offer_lifetime});
-  send(peer, std::make_shared<const std::string>(protocol::format_event(
-                 "private-offer", protocol::format_time(now.wall), c.user, token)));
+  send(peer, std::make_shared<const std::string>(
+                 protocol::format_event("private-offer", time_text(now), c.user, token)));
   spdlog::info("{} asked {} for a private session", c.user, cmd.user);
   reply_ok(c, fmt::format("private session with {} requested", cmd.user));
 }
@@ -85,7 +85,7 @@ void hub_state::on_privateaccept(connection& c, const protocol::privateaccept_cm
   }
   connection& asker = connections_.at(*asker_acc->online);
   send(asker, std::make_shared<const std::string>(protocol::format_event(
-                  "private-ready", protocol::format_time(now.wall), c.user,
+                  "private-ready", time_text(now), c.user,
                   fmt::format("{} {} {}", c.address, c.private_port, cmd.token))));
   reply_ok(c, fmt::format("private session with {} accepted", cmd.user));
 }

@@ -89,10 +89,13 @@ std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cm
     reply_ok(*c, fmt::format("welcome {}", c->user));
     // Queued messages follow the welcome, oldest first. An outbox always has room for a full
     // queue (validate() checks it), so this loop only stops early for a broken connection.
-    while (!acc->offline.empty() && send(*c, acc->offline.front())) {
-      acc->offline_bytes -= acc->offline.front()->size();
-      acc->offline.pop_front();
+    std::size_t delivered = 0;
+    while (delivered < acc->offline.size() && send(*c, acc->offline[delivered])) {
+      acc->offline_bytes -= acc->offline[delivered]->size();
+      ++delivered;
     }
+    acc->offline.erase(acc->offline.begin(),
+                       acc->offline.begin() + static_cast<std::ptrdiff_t>(delivered));
     announce(c->user, "logged in", now);
     spdlog::info("{} logged in (connection {})", c->user, id);
     result = c->user;
@@ -180,8 +183,7 @@ void hub_state::end_session(connection& c, std::string_view reason, moment now) 
 
 void hub_state::announce(const std::string& user, std::string_view what, moment now) {
   const auto& blocked = accounts_.at(user).blocked;
-  const auto line =
-      make_line(protocol::format_event("presence", protocol::format_time(now.wall), user, what));
+  const auto line = make_line(protocol::format_event("presence", time_text(now), user, what));
   for (auto& [id, c] : connections_) {
     if (c.user.empty() || c.user == user || c.closing || blocked.contains(c.user)) continue;
     send(c, line);
@@ -203,6 +205,15 @@ void hub_state::finish_turn(moment now) {
       end_session(*c, "cut off: not reading", now);
     }
   }
+}
+
+const std::string& hub_state::time_text(moment now) {
+  const auto second = std::chrono::floor<std::chrono::seconds>(now.wall);
+  if (cached_time_.empty() || second != cached_second_) {
+    cached_second_ = second;
+    cached_time_ = protocol::format_time(second);
+  }
+  return cached_time_;
 }
 
 hub_state::account* hub_state::find_account(std::string_view name) {

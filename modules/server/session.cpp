@@ -26,8 +26,42 @@ std::string describe(std::error_code ended) {
   return fmt::format("connection error: {}", ended.message());
 }
 
+// 1. Log in. Every line goes to the hub, which replies on our outbox, until it accepts one.
+//    A name blocked for wrong passwords makes the hub close us; the next read then fails.
+awaitable<tl::expected<std::string, std::error_code>> log_in(connection& conn, conn_id id,
+                                                             hub& the_hub, const config& cfg) {
+  for (;;) {
+    auto line = co_await conn.read_line();
+    if (!line) co_return tl::unexpected(line.error());
+    auto user = co_await the_hub.login(id, parse(*line, cfg.limits));
+    if (user) co_return std::move(*user);
+  }
+}
+
+// 2. Chat. Every line goes to the hub, which replies in order on our outbox. Lines that
+//    arrived together travel together (up to a bound), so a client that pipelines costs one
+//    hub hop per read rather than per line. Ends when the client leaves, or when the hub
+//    closes us: logout, time-out, shutdown, or an outbox that overflowed because the client
+//    stopped reading. Returns why.
+awaitable<std::error_code> chat(connection& conn, conn_id id, hub& the_hub, const config& cfg) {
+  for (;;) {
+    auto line = co_await conn.read_line();
+    if (!line) co_return line.error();
+    std::vector<parsed_command> batch;
+    batch.push_back(parse(*line, cfg.limits));
+    while (batch.size() < max_batch) {
+      const auto more = conn.buffered_line();
+      if (!more) break;
+      batch.push_back(parse(*more, cfg.limits));
+    }
+    co_await the_hub.commands(id, std::move(batch));
+  }
+}
+
 }  // namespace
 
+// The whole life of a connection. The two phases are separate coroutines so that an idle
+// chatting session keeps no login-phase state alive (its frame is freed when log_in returns).
 awaitable<void> run_session(tcp::socket socket, conn_id id, hub& the_hub, const config& cfg) {
   static const shared_line greeting =
       std::make_shared<const std::string>(protocol::format_greeting());
@@ -37,38 +71,12 @@ awaitable<void> run_session(tcp::socket socket, conn_id id, hub& the_hub, const 
   conn->deliver(greeting);
   if (!co_await the_hub.attach(id, conn, std::move(address))) co_return;  // server finished
 
-  // 1. Log in. Every line goes to the hub, which replies on our outbox, until it accepts one.
-  //    A name blocked for wrong passwords makes the hub close us; the next read then fails.
-  std::optional<std::string> user;
   std::error_code ended;
-  while (!user) {
-    auto line = co_await conn->read_line();
-    if (!line) {
-      ended = line.error();
-      break;
-    }
-    user = co_await the_hub.login(id, parse(*line, cfg.limits));
-  }
-
-  // 2. Chat. Every line goes to the hub, which replies in order on our outbox. Lines that
-  //    arrived together travel together (up to a bound), so a client that pipelines costs
-  //    one hub hop per read rather than per line. The loop ends when the client leaves, or
-  //    when the hub closes us: logout, time-out, shutdown, or an outbox that overflowed
-  //    because the client stopped reading.
-  while (!ended) {
-    auto line = co_await conn->read_line();
-    if (!line) {
-      ended = line.error();
-      break;
-    }
-    std::vector<parsed_command> batch;
-    batch.push_back(parse(*line, cfg.limits));
-    while (batch.size() < max_batch) {
-      const auto more = conn->buffered_line();
-      if (!more) break;
-      batch.push_back(parse(*more, cfg.limits));
-    }
-    co_await the_hub.commands(id, std::move(batch));
+  const auto user = co_await log_in(*conn, id, the_hub, cfg);
+  if (user) {
+    ended = co_await chat(*conn, id, the_hub, cfg);
+  } else {
+    ended = user.error();
   }
 
   // 3. Clean up. The hub announces the logout (if this was a logged-in user that had not

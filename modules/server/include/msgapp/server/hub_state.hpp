@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <set>
@@ -65,9 +64,10 @@ class hub_state {
   };
   struct account {
     std::string password;
-    std::deque<private_offer> offers;            // made by this user, oldest first, bounded
+    // Vectors, not deques: libstdc++'s deque allocates about 600 bytes even when empty.
+    std::vector<private_offer> offers;           // made by this user, oldest first, bounded
     std::set<std::string, std::less<>> blocked;  // users this one has blocked
-    std::deque<shared_line> offline;             // formatted `offline ...` lines, oldest first
+    std::vector<shared_line> offline;            // formatted `offline ...` lines, oldest first
     std::size_t offline_bytes = 0;
     int failed_logins = 0;
     std::chrono::steady_clock::time_point blocked_until{};
@@ -105,6 +105,7 @@ class hub_state {
   void announce(const std::string& user, std::string_view what, moment now);
   void finish_turn(moment now);
 
+  const std::string& time_text(moment now);  // format_time, computed once per second
   account* find_account(std::string_view name);
   connection* find_connection(conn_id id);
 
@@ -112,6 +113,8 @@ class hub_state {
   std::unordered_map<std::string, account> accounts_;
   std::unordered_map<conn_id, connection> connections_;
   std::vector<conn_id> too_slow_;  // outboxes that overflowed this turn
+  std::chrono::system_clock::time_point cached_second_{};
+  std::string cached_time_;
   bool stopping_ = false;
   std::chrono::steady_clock::time_point stop_deadline_{};
 };

@@ -1,0 +1,162 @@
+// private_sessions, the class: what msgclient (and the tests) call. The work is done by the
+// coroutines in p2p_sessions.cpp on the state in p2p_state.cpp.
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "msgapp/client/p2p_wire.hpp"
+#include "msgapp/protocol/text_rules.hpp"
+#include "p2p_state.hpp"
+
+namespace msgapp::client {
+namespace {
+
+p2p_error no_session(std::string_view peer) {
+  if (peer.empty()) return {p2p_errc::no_session, "you have no private session"};
+  return {p2p_errc::no_session, fmt::format("you have no private session with {}", peer)};
+}
+
+}  // namespace
+
+private_sessions::private_sessions(net::any_io_executor ex, std::string me, event_handler on_event,
+                                   p2p_config cfg)
+    : impl_(std::make_shared<impl>(std::move(ex), std::move(me), std::move(on_event), cfg)) {}
+
+private_sessions::~private_sessions() {
+  // Background coroutines may outlive this object; they must not call back into its owner.
+  impl_->on_event = nullptr;
+  impl_->stop_listening();
+  for (const auto& link : impl_->live)
+    close_quietly(link->socket);
+  impl_->sessions.clear();
+}
+
+result<std::uint16_t> private_sessions::listen(net::ip::address address) {
+  std::error_code ec;
+  const tcp::endpoint any_port(address, 0);
+  impl_->acceptor.open(any_port.protocol(), ec);
+  if (!ec) impl_->acceptor.bind(any_port, ec);
+  if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  const auto bound = ec ? tcp::endpoint{} : impl_->acceptor.local_endpoint(ec);
+  if (ec) {
+    std::error_code ignored;
+    impl_->acceptor.close(ignored);
+    return tl::unexpected(ec);
+  }
+  net::co_spawn(impl_->ex, accept_callers(impl_), log_bug{"the private-session listener"});
+  return bound.port();
+}
+
+std::optional<std::string> private_sessions::accept_offer(const protocol::server_line& offer) {
+  const std::string& token = offer.text;
+  const bool well_formed = protocol::is_valid_name(offer.from, protocol::limits{}) &&
+                           !token.empty() && token.size() <= 64 &&
+                           token.find(' ') == std::string::npos;
+  if (!well_formed || offer.from == impl_->me || impl_->closed ||
+      impl_->sessions.size() >= impl_->cfg.max_sessions) {
+    return std::nullopt;
+  }
+  impl_->tokens.expect(offer.from, token, p2p::token_book::clock::now());
+  return fmt::format("privateaccept {} {}", offer.from, token);
+}
+
+void private_sessions::connect(const protocol::server_line& ready) {
+  if (impl_->closed) return;
+  // The text is `<host> <port> <token>`.
+  const std::string_view text = ready.text;
+  const auto first = text.find(' ');
+  const auto second = first == std::string_view::npos ? first : text.find(' ', first + 1);
+  std::error_code ec;
+  net::ip::address host;
+  std::uint16_t port = 0;
+  std::string token;
+  if (second != std::string_view::npos) {
+    host = net::ip::make_address(text.substr(0, first), ec);
+    const auto digits = text.substr(first + 1, second - first - 1);
+    const auto [end, pec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (pec != std::errc{} || end != digits.data() + digits.size() || port == 0) {
+      ec = std::make_error_code(std::errc::invalid_argument);
+    }
+    token = std::string(text.substr(second + 1));
+  }
+  std::string failure;
+  if (second == std::string_view::npos || ec || token.empty()) {
+    failure = "the server sent an address that does not work";
+  } else if (impl_->connecting.size() >= impl_->cfg.max_handshakes) {
+    failure = "too many private sessions are being set up; try again";
+  }
+  if (!failure.empty()) {
+    p2p_event e;
+    e.what = p2p_event::kind::failed;
+    e.peer = ready.from;
+    e.text = failure;
+    impl_->emit(e);
+    return;
+  }
+  auto socket = std::make_shared<tcp::socket>(impl_->ex);
+  impl_->connecting.insert(socket);
+  net::co_spawn(impl_->ex,
+                call_peer(impl_, std::move(socket), ready.from, tcp::endpoint(host, port), token),
+                log_bug{"a private call"});
+}
+
+tl::expected<void, p2p_error> private_sessions::send(std::string_view peer, std::string_view text) {
+  const auto it = impl_->sessions.find(peer);
+  if (it == impl_->sessions.end()) return tl::unexpected(no_session(peer));
+  if (text.empty()) return tl::unexpected(p2p_error{p2p_errc::bad_text, "nothing to send"});
+  if (text.size() > impl_->cfg.max_text) {
+    return tl::unexpected(p2p_error{
+        p2p_errc::text_too_long,
+        fmt::format("the text is {} bytes; the limit is {}", text.size(), impl_->cfg.max_text)});
+  }
+  if (auto valid = protocol::check_line(text); !valid) {
+    return tl::unexpected(p2p_error{p2p_errc::bad_text, valid.error().text});
+  }
+  if (!it->second->outbox.try_send(std::error_code{}, p2p::format_message(text))) {
+    return tl::unexpected(p2p_error{p2p_errc::too_busy,
+                                    fmt::format("{}'s client is not keeping up; not sent", peer)});
+  }
+  return {};
+}
+
+tl::expected<std::string, p2p_error> private_sessions::stop(std::string_view peer) {
+  auto& sessions = impl_->sessions;
+  auto it = sessions.find(peer);
+  if (peer.empty() && sessions.size() == 1) it = sessions.begin();
+  if (peer.empty() && sessions.size() > 1) {
+    std::string names;
+    for (const auto& [name, link] : sessions)
+      names += (names.empty() ? "" : ", ") + name;
+    return tl::unexpected(
+        p2p_error{p2p_errc::which_session,
+                  fmt::format("you have private sessions with {}: say which one to stop", names)});
+  }
+  if (it == sessions.end()) return tl::unexpected(no_session(peer));
+  const link_ptr link = it->second;
+  sessions.erase(it);
+  say_bye(link);
+  impl_->emit_ended(link->peer, end_reason::you_stopped);
+  impl_->changed.cancel();
+  return link->peer;
+}
+
+bool private_sessions::has(std::string_view peer) const {
+  return impl_->sessions.find(peer) != impl_->sessions.end();
+}
+
+std::vector<std::string> private_sessions::peers() const {
+  std::vector<std::string> names;
+  for (const auto& [name, link] : impl_->sessions)
+    names.push_back(name);
+  return names;
+}
+
+awaitable<void> private_sessions::wait_until_none() {
+  return wait_none(impl_);
+}
+
+awaitable<void> private_sessions::close(milliseconds grace) {
+  return close_all(impl_, grace);
+}
+
+}  // namespace msgapp::client

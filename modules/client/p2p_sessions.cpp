@@ -1,0 +1,249 @@
+// The coroutines of private sessions: the listener, both handshakes, and one reader and one
+// writer per session.
+#include <array>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "msgapp/client/p2p_wire.hpp"
+#include "msgapp/protocol/line_framer.hpp"
+#include "msgapp/protocol/text_rules.hpp"
+#include "p2p_state.hpp"
+
+namespace msgapp::client {
+
+using namespace net::experimental::awaitable_operators;
+
+namespace {
+
+awaitable<void> sleep_for(milliseconds d) {
+  net::steady_timer timer(co_await net::this_coro::executor, d);
+  co_await timer.async_wait(use_nothrow);
+}
+
+// The next line from a peer. The framer skips the tail of an over-long line and reports it.
+struct peer_read {
+  std::error_code ec;
+  std::string text;
+  bool too_long = false;
+};
+
+awaitable<peer_read> next_line(tcp::socket& socket, protocol::line_framer& framer) {
+  std::array<char, 4096> chunk;
+  for (;;) {
+    if (auto line = framer.next()) {
+      peer_read got;
+      got.text = std::string(line->text);
+      got.too_long = line->too_long;
+      co_return got;
+    }
+    auto [ec, n] = co_await socket.async_read_some(net::buffer(chunk), use_nothrow);
+    if (ec) {
+      peer_read failed;
+      failed.ec = ec;
+      co_return failed;
+    }
+    framer.feed(std::string_view(chunk.data(), n));
+  }
+}
+
+// Keeps a handshake's socket where close() can reach it, for as long as the handshake lasts.
+class handshake_scope {
+ public:
+  handshake_scope(impl_ptr self, socket_ptr socket)
+      : self_(std::move(self)), socket_(std::move(socket)) {
+    self_->connecting.insert(socket_);
+  }
+  ~handshake_scope() { self_->connecting.erase(socket_); }
+  handshake_scope(const handshake_scope&) = delete;
+  handshake_scope& operator=(const handshake_scope&) = delete;
+
+ private:
+  impl_ptr self_;
+  socket_ptr socket_;
+};
+
+awaitable<end_reason> read_peer(impl_ptr self, link_ptr link, protocol::line_framer framer) {
+  for (;;) {
+    const peer_read got = co_await next_line(link->socket, framer);
+    if (got.ec) co_return link->stopping ? end_reason::you_stopped : end_reason::connection_lost;
+    // Lines no client sends (too long, not UTF-8, control bytes) are skipped, not shown.
+    if (got.too_long || !protocol::check_line(got.text)) continue;
+    const auto line = p2p::parse_peer_line(got.text);
+    if (line.what == p2p::peer_line::kind::bye) {
+      co_return link->stopping ? end_reason::you_stopped : end_reason::peer_stopped;
+    }
+    if (line.what == p2p::peer_line::kind::message && self->is_current(link)) {
+      p2p_event e;
+      e.what = p2p_event::kind::message;
+      e.peer = link->peer;
+      e.text = line.text;
+      self->emit(e);
+    }
+  }
+}
+
+// The only coroutine that writes to the peer. After `bye` it half-closes and gives the peer
+// a moment to close its end, so the reader sees the session end cleanly.
+awaitable<end_reason> write_peer(impl_ptr self, link_ptr link) {
+  for (;;) {
+    auto [ec, line] = co_await link->outbox.async_receive(use_nothrow);
+    if (ec) co_return end_reason::you_stopped;
+    auto [wec, n] = co_await net::async_write(link->socket, net::buffer(line), use_nothrow);
+    if (wec) co_return link->stopping ? end_reason::you_stopped : end_reason::connection_lost;
+    if (line == p2p::bye) {
+      std::error_code ignored;
+      link->socket.shutdown(tcp::socket::shutdown_send, ignored);
+      co_await sleep_for(self->cfg.bye_linger);
+      co_return end_reason::you_stopped;
+    }
+  }
+}
+
+// One private session, from an established connection to its end.
+awaitable<void> run_session(impl_ptr self, link_ptr link, protocol::line_framer framer) {
+  if (self->closed) {  // the user left while this session was being set up
+    close_quietly(link->socket);
+    co_return;
+  }
+  self->adopt(link);
+  const auto ended = co_await (read_peer(self, link, std::move(framer)) || write_peer(self, link));
+  const end_reason why = ended.index() == 0 ? std::get<0>(ended) : std::get<1>(ended);
+  close_quietly(link->socket);
+  self->release(link, why);
+}
+
+// The listener side: a caller must present, within the time limit, a token we agreed to.
+// Returns the caller's name once it has been welcomed.
+awaitable<std::optional<std::string>> screen_caller(impl_ptr self, socket_ptr socket,
+                                                    protocol::line_framer& framer) {
+  handshake_scope scope(self, socket);
+  const auto got = co_await (next_line(*socket, framer) || sleep_for(self->cfg.handshake_timeout));
+  std::optional<p2p::hello> hello;
+  if (got.index() == 0 && !std::get<0>(got).ec && !std::get<0>(got).too_long) {
+    hello = p2p::parse_hello(std::get<0>(got).text);
+  }
+  const bool welcome =
+      hello && !self->closed && self->sessions.size() < self->cfg.max_sessions &&
+      self->tokens.redeem(hello->user, hello->token, p2p::token_book::clock::now());
+  // A refusal is the same two words whatever was wrong: a caller learns nothing.
+  const std::string answer = welcome ? p2p::format_welcome(self->me) : std::string(p2p::refusal);
+  const auto wrote = co_await (net::async_write(*socket, net::buffer(answer), use_nothrow) ||
+                               sleep_for(self->cfg.handshake_timeout));
+  if (!welcome || wrote.index() != 0 || std::get<0>(std::get<0>(wrote))) co_return std::nullopt;
+  co_return hello->user;
+}
+
+awaitable<void> greet_caller(impl_ptr self, socket_ptr socket) {
+  protocol::line_framer framer(self->cfg.max_line);
+  const auto caller = co_await screen_caller(self, socket, framer);
+  if (!caller) {
+    close_quietly(*socket);
+    co_return;
+  }
+  auto link =
+      std::make_shared<peer_link>(std::move(*socket), *caller, *caller, self->cfg.outbox_depth);
+  co_await run_session(self, std::move(link), std::move(framer));
+}
+
+}  // namespace
+
+awaitable<void> accept_callers(impl_ptr self) {
+  for (;;) {
+    auto [ec, socket] = co_await self->acceptor.async_accept(use_nothrow);
+    if (self->closed || ec == net::error::operation_aborted) co_return;
+    if (ec) {  // e.g. out of descriptors: the listener itself is fine, try again soon
+      co_await sleep_for(milliseconds(100));
+      continue;
+    }
+    if (self->connecting.size() >= self->cfg.max_handshakes) continue;  // closed on the spot
+    auto caller = std::make_shared<tcp::socket>(std::move(socket));
+    self->connecting.insert(caller);  // counted now, so a burst cannot overshoot the bound
+    net::co_spawn(self->ex, greet_caller(self, std::move(caller)), log_bug{"a private caller"});
+  }
+}
+
+namespace {
+
+// The caller side: connect, present the token, and expect the peer to answer with its name.
+awaitable<tl::expected<void, std::string>> introduce(tcp::socket& socket, tcp::endpoint where,
+                                                     std::string hello, std::string peer,
+                                                     protocol::line_framer& framer) {
+  auto [cec] = co_await socket.async_connect(where, use_nothrow);
+  if (cec) {
+    co_return tl::unexpected(fmt::format("cannot reach {}'s client: {}", peer, cec.message()));
+  }
+  std::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  auto [wec, n] = co_await net::async_write(socket, net::buffer(hello), use_nothrow);
+  if (wec) co_return tl::unexpected(fmt::format("{}'s client hung up", peer));
+  const peer_read answer = co_await next_line(socket, framer);
+  const auto name = answer.ec || answer.too_long ? std::nullopt : p2p::parse_welcome(answer.text);
+  if (!name || *name != peer) co_return tl::unexpected(fmt::format("{}'s client refused", peer));
+  co_return tl::expected<void, std::string>{};
+}
+
+awaitable<tl::expected<void, std::string>> handshake(impl_ptr self, socket_ptr socket,
+                                                     std::string peer, tcp::endpoint where,
+                                                     std::string token,
+                                                     protocol::line_framer& framer) {
+  handshake_scope scope(self, socket);
+  auto answered =
+      co_await (introduce(*socket, where, p2p::format_hello(self->me, token), peer, framer) ||
+                sleep_for(self->cfg.handshake_timeout));
+  if (answered.index() == 1)
+    co_return tl::unexpected(fmt::format("no answer from {}'s client", peer));
+  co_return std::move(std::get<0>(answered));
+}
+
+}  // namespace
+
+awaitable<void> call_peer(impl_ptr self, socket_ptr socket, std::string peer, tcp::endpoint where,
+                          std::string token) {
+  protocol::line_framer framer(self->cfg.max_line);
+  const auto done = co_await handshake(self, socket, peer, where, std::move(token), framer);
+  if (!done) {
+    close_quietly(*socket);
+    p2p_event e;
+    e.what = p2p_event::kind::failed;
+    e.peer = peer;
+    e.text = done.error();
+    if (!self->closed) self->emit(e);
+    co_return;
+  }
+  auto link =
+      std::make_shared<peer_link>(std::move(*socket), peer, self->me, self->cfg.outbox_depth);
+  co_await run_session(self, std::move(link), std::move(framer));
+}
+
+awaitable<void> wait_none(impl_ptr self) {
+  while (!self->sessions.empty())
+    co_await self->changed.async_wait(use_nothrow);
+}
+
+namespace {
+
+awaitable<void> wait_all_closed(impl_ptr self) {
+  while (!self->live.empty())
+    co_await self->changed.async_wait(use_nothrow);
+}
+
+}  // namespace
+
+awaitable<void> close_all(impl_ptr self, milliseconds grace) {
+  self->stop_listening();
+  const auto open = self->sessions;
+  self->sessions.clear();
+  for (const auto& [peer, link] : open) {
+    say_bye(link);
+    self->emit_ended(peer, end_reason::you_stopped);
+  }
+  const auto waited = co_await (wait_all_closed(self) || sleep_for(grace));
+  if (waited.index() == 1) {  // some peer did not close in time: cut it off
+    for (const auto& link : self->live)
+      close_quietly(link->socket);
+    co_await wait_all_closed(self);
+  }
+}
+
+}  // namespace msgapp::client

@@ -1,0 +1,90 @@
+// Internal to private sessions: the state their coroutines share, and the rules that change it.
+// One thread runs everything, so nothing here needs a lock.
+#pragma once
+
+#include <exception>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "msgapp/client/p2p.hpp"
+#include "msgapp/client/p2p_tokens.hpp"
+
+namespace msgapp::client {
+
+using end_reason = p2p_event::end_reason;
+using socket_ptr = std::shared_ptr<tcp::socket>;
+
+// One session with one peer, shared by its reader and writer.
+struct peer_link {
+  peer_link(tcp::socket s, std::string peer_name, std::string asker_name, std::size_t depth)
+      : socket(std::move(s)),
+        peer(std::move(peer_name)),
+        asker(std::move(asker_name)),
+        outbox(socket.get_executor(), depth) {}
+
+  tcp::socket socket;
+  std::string peer;
+  std::string asker;  // who connected: decides which of two crossing sessions survives
+  channel<std::string> outbox;
+  bool stopping = false;  // we said (or are saying) bye: the session is over for the user
+};
+using link_ptr = std::shared_ptr<peer_link>;
+
+void close_quietly(tcp::socket& socket);
+
+// Queues `bye`; the writer then half-closes. A peer too slow to take even that is cut off.
+void say_bye(const link_ptr& link);
+
+struct private_sessions::impl {
+  impl(net::any_io_executor executor, std::string my_name, event_handler handler, p2p_config c);
+
+  void emit(const p2p_event& e);
+  void emit_ended(const std::string& peer, end_reason why);
+  bool is_current(const link_ptr& link) const;
+  // A session's connection is up: it becomes the session with that peer.
+  void adopt(const link_ptr& link);
+  // A session's coroutine is ending: tell the user, unless it was stopped or replaced before.
+  void release(const link_ptr& link, end_reason why);
+  // No new sessions: closes the listener and every handshake in progress.
+  void stop_listening();
+
+  net::any_io_executor ex;
+  std::string me;
+  event_handler on_event;
+  p2p_config cfg;
+  p2p::token_book tokens;
+  tcp::acceptor acceptor;
+  std::map<std::string, link_ptr, std::less<>> sessions;  // what the user sees, one per peer
+  std::set<link_ptr> live;          // every running session, including ones saying bye
+  std::set<socket_ptr> connecting;  // handshakes in progress (at most max_handshakes)
+  net::steady_timer changed;        // never expires; cancelled when a session ends
+  bool closed = false;
+};
+using impl_ptr = std::shared_ptr<private_sessions::impl>;
+
+// co_spawn's handler: an exception in a session is a bug; it ends only that coroutine.
+struct log_bug {
+  const char* what;
+  void operator()(std::exception_ptr e) const {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      spdlog::error("bug: {} ended by an exception: {}", what, x.what());
+    }
+  }
+};
+
+// The coroutines (p2p_sessions.cpp). Each holds `self`, so the state outlives its owner.
+awaitable<void> accept_callers(impl_ptr self);
+// `socket` is already counted in self->connecting.
+awaitable<void> call_peer(impl_ptr self, socket_ptr socket, std::string peer, tcp::endpoint where,
+                          std::string token);
+awaitable<void> wait_none(impl_ptr self);
+awaitable<void> close_all(impl_ptr self, milliseconds grace);
+
+}  // namespace msgapp::client

@@ -1,0 +1,61 @@
+// Formatting and parsing of the client-to-client lines of a private session.
+#include "msgapp/client/p2p_wire.hpp"
+
+namespace msgapp::client::p2p {
+
+namespace {
+std::string_view take_word(std::string_view& s) {
+  const auto end = s.find(' ');
+  const auto word = s.substr(0, end);
+  s.remove_prefix(end == std::string_view::npos ? s.size() : end + 1);
+  return word;
+}
+}  // namespace
+
+std::string format_hello(std::string_view me, std::string_view token) {
+  std::string line = "private-hello ";
+  line.append(me).append(" ").append(token).append("\n");
+  return line;
+}
+
+std::string format_welcome(std::string_view me) {
+  std::string line = "ok ";
+  line.append(me).append("\n");
+  return line;
+}
+
+std::string format_message(std::string_view text) {
+  std::string line = "msg ";
+  line.append(text).append("\n");
+  return line;
+}
+
+std::optional<hello> parse_hello(std::string_view line) {
+  if (take_word(line) != "private-hello") return std::nullopt;
+  hello h;
+  h.user = std::string(take_word(line));
+  h.token = std::string(take_word(line));
+  if (h.user.empty() || h.token.empty() || !line.empty()) return std::nullopt;
+  return h;
+}
+
+std::optional<std::string> parse_welcome(std::string_view line) {
+  if (take_word(line) != "ok") return std::nullopt;
+  const auto name = take_word(line);
+  if (name.empty() || !line.empty()) return std::nullopt;
+  return std::string(name);
+}
+
+peer_line parse_peer_line(std::string_view line) {
+  const auto word = take_word(line);
+  peer_line out;
+  if (word == "msg" && !line.empty()) {
+    out.what = peer_line::kind::message;
+    out.text = std::string(line);
+  } else if (word == "bye") {
+    out.what = peer_line::kind::bye;
+  }
+  return out;
+}
+
+}  // namespace msgapp::client::p2p
