@@ -74,29 +74,27 @@ void connection::flush() {
 
 // One non-blocking gather write (writev) per 64 queued lines, for as much as the kernel takes.
 void connection::write_now() {
-  while (!queue_.empty() && socket_.is_open()) {
+  std::size_t sent = 0;  // lines completely written; erased once, at the end
+  while (sent < queue_.size() && socket_.is_open()) {
     std::array<net::const_buffer, 64> buffers;
     std::size_t count = 0;
-    for (const auto& line : queue_) {
-      if (count == buffers.size()) break;
-      buffers[count] = net::buffer(*line);
-      if (count == 0) buffers[0] += front_written_;
-      ++count;
+    for (std::size_t i = sent; i < queue_.size() && count < buffers.size(); ++i, ++count) {
+      buffers[count] = net::buffer(*queue_[i]);
     }
+    buffers[0] += front_written_;
     std::error_code ec;
     std::size_t n = socket_.write_some(std::span(buffers.data(), count), ec);
-    if (ec == net::error::would_block || ec == net::error::try_again) return;
+    if (ec == net::error::would_block || ec == net::error::try_again) break;
     if (ec) return abort();  // the connection broke; the session's read will end too
     queued_bytes_ -= n;
-    std::size_t done = 0;  // lines completely sent
-    while (done < queue_.size() && n >= queue_[done]->size() - front_written_) {
-      n -= queue_[done]->size() - front_written_;
+    while (sent < queue_.size() && n >= queue_[sent]->size() - front_written_) {
+      n -= queue_[sent]->size() - front_written_;
       front_written_ = 0;
-      ++done;
+      ++sent;
     }
     front_written_ += n;
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(done));
   }
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(sent));
   if (queue_.empty()) std::vector<shared_line>().swap(queue_);  // hold no memory while idle
 }
 

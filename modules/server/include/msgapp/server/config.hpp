@@ -23,7 +23,9 @@ struct config {
 
   protocol::limits limits;
   std::size_t max_connections = 10'000;
-  std::size_t hub_inbox = 1024;            // requests waiting for the hub
+  // Requests waiting for the hub. Small on purpose: a session that floods waits for a slot
+  // like everyone else, so it cannot fill the queue ahead of the others (fairness).
+  std::size_t hub_inbox = 64;
   std::size_t outbox_bytes = 512 * 1024;   // unsent output per connection before it is cut off
   std::size_t offline_messages = 1000;     // queued messages per offline user...
   std::size_t offline_bytes = 256 * 1024;  // ...and their total size
