@@ -72,7 +72,13 @@ void hub_state::on_message(connection& c, const protocol::message_cmd& cmd, mome
     connection& target = connections_.at(*to->online);
     auto line = protocol::format_event("msg", time, c.user, cmd.text);
     if (send(target, std::make_shared<const std::string>(std::move(line)))) {
-      return reply_ok(c, "delivered to " + cmd.to);
+      // The hottest reply of all: made once per recipient and shared by every sender.
+      if (!to->delivered_reply) {
+        to->delivered_reply =
+            std::make_shared<const std::string>(protocol::format_ok("delivered to " + cmd.to));
+      }
+      send(c, to->delivered_reply);
+      return;
     }
     // The recipient stopped reading and is being cut off: keep the message for next time.
   }

@@ -73,6 +73,7 @@ class hub_state {
     std::chrono::steady_clock::time_point blocked_until{};
     std::optional<conn_id> online;
     std::optional<std::chrono::steady_clock::time_point> last_seen;  // when last logged out
+    shared_line delivered_reply;  // "ok delivered to <this user>", made once, shared by senders
   };
   struct connection {
     conn_id id;
