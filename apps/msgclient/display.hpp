@@ -1,0 +1,43 @@
+// How msgclient shows things: one line each for replies, events and private sessions. Pure.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <msgapp/client/p2p.hpp>
+#include <msgapp/protocol/server_line.hpp>
+
+#include "user_command.hpp"
+
+namespace msgapp::apps {
+
+using protocol::server_line;
+
+// Every error the user sees starts with `error:` and nothing before it.
+std::string error_line(std::string_view text);
+
+// The reply to a command the user typed.
+std::string show_reply(const user_command& cmd, const server_line& reply);
+
+// A refused login. A name that is blocked, or already online, ends the program; its line
+// says `blocked` or `already`, whatever the server's wording.
+std::string show_login_error(const server_line& reply);
+
+// The names in an `ok users a b c` reply (whoelse).
+std::vector<std::string> names_in(const server_line& reply);
+
+// An event from the server (messages, presence, time-out, shutdown); nothing for the private
+// session set-up events, which the user does not need to see.
+std::optional<std::string> show_event(const server_line& event);
+
+// Something that happened to a private session; `now` stamps incoming messages.
+std::string show_private(const client::p2p_event& event, std::chrono::system_clock::time_point now);
+
+// The server's UTC time (2026-11-25T20:16:03Z) in local time: 21:16:03, or with the date
+// (2026-11-25 21:16:03). Text that is not such a time is shown as it came.
+std::string local_time(std::string_view utc, bool with_date);
+
+}  // namespace msgapp::apps

@@ -1,0 +1,21 @@
+// msgclient's command line: what it accepts, and the exit status when it is wrong.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace msgapp::apps {
+
+struct client_options {
+  std::string host;
+  std::uint16_t port = 0;
+  std::optional<std::string> user;  // --user: skips the `Username:` question
+};
+
+// Either options to run with, or an exit status (0 after --help/--version, 2 for bad usage;
+// in both cases the text has been printed already).
+std::variant<client_options, int> parse_client_options(int argc, char** argv);
+
+}  // namespace msgapp::apps

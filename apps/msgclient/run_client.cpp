@@ -1,0 +1,139 @@
+// msgclient from start to end: connect, the login dialogue, the chat, and saying goodbye.
+#include "run_client.hpp"
+
+#include <chrono>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include <msgapp/client/client.hpp>
+#include <msgapp/client/p2p.hpp>
+
+#include "chat.hpp"
+#include "display.hpp"
+
+namespace msgapp::apps {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace net::experimental::awaitable_operators;
+using server_link = client::client;
+
+// How long peers get to hear `bye` when we leave before their connections are cut.
+constexpr auto bye_grace = 2s;
+// How long connecting to the server (name lookup, TCP, greeting) may take.
+constexpr auto connect_timeout = 10s;
+
+awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  net::steady_timer timer(co_await net::this_coro::executor, d);
+  co_await timer.async_wait(use_nothrow);
+}
+
+awaitable<std::optional<server_link>> connect_to(console& con, std::string host,
+                                                 std::uint16_t port) {
+  // Bounded, because Ctrl-C only reaches us while the console reads (see the console module).
+  auto connected = co_await (server_link::connect(host, port) || sleep_for(connect_timeout));
+  const std::string why = connected.index() == 1    ? "no answer"
+                          : !std::get<0>(connected) ? std::get<0>(connected).error().message()
+                                                    : std::string();
+  if (!why.empty()) {
+    con.print_line(error_line(fmt::format("cannot connect to {} port {}: {}", host, port, why)));
+    co_return std::nullopt;
+  }
+  co_return std::move(*std::get<0>(connected));
+}
+
+std::string trimmed(std::string_view s) {
+  const auto first = s.find_first_not_of(' ');
+  if (first == std::string_view::npos) return {};
+  return std::string(s.substr(first, s.find_last_not_of(' ') - first + 1));
+}
+
+// The server closed the connection during the login dialogue: say why, if it said.
+awaitable<int> lost_during_login(console& con, server_link& server) {
+  bool explained = false;
+  while (server.pending_events() > 0) {
+    const auto event = co_await server.next_event();
+    if (!event) break;
+    if (auto shown = show_event(*event)) {
+      con.print_line(*shown);
+      explained = true;
+    }
+  }
+  if (!explained) con.print_line(error_line("the server closed the connection"));
+  co_return exit_failed;
+}
+
+// Asks for the name (unless given) and the password until the server says welcome. Returns
+// the name, or the exit status when logging in is over: blocked, already online, the end of
+// input, Ctrl-C, or the server gone.
+awaitable<tl::expected<std::string, int>> log_in(console& con, server_link& server,
+                                                 std::optional<std::string> given_user) {
+  std::string user = given_user.value_or("");
+  bool ask_user = !given_user;
+  for (;;) {
+    if (ask_user) {
+      const auto typed = co_await con.read_line("Username: ");
+      if (!typed && typed.error() == input_end::too_long) {
+        con.print_line(error_line("that is too long for a user name"));
+        continue;
+      }
+      if (!typed) break;
+      user = trimmed(*typed);
+    }
+    ask_user = true;  // from now on, a refused name is asked for again
+    if (user.empty() || user.find(' ') != std::string::npos) {
+      con.print_line(error_line("a user name is one word"));
+      continue;
+    }
+    const auto password = co_await con.read_password("Password: ");
+    if (!password && password.error() == input_end::too_long) {
+      con.print_line(error_line("that is too long for a password"));
+      ask_user = false;
+      continue;
+    }
+    if (!password) break;
+    if (password->empty() || password->find(' ') != std::string::npos) {
+      con.print_line(error_line("a password is one word, without spaces"));
+      ask_user = false;
+      continue;
+    }
+    const auto reply = co_await server.login(user, *password);
+    if (!reply) {
+      const int status = co_await lost_during_login(con, server);
+      co_return tl::unexpected(status);
+    }
+    if (reply->kind == protocol::line_kind::ok) co_return user;
+    con.print_line(show_login_error(*reply));
+    if (reply->code == "login-blocked" || reply->code == "already-online") {
+      co_return tl::unexpected(exit_failed);
+    }
+    ask_user = reply->code != "wrong-password";
+  }
+  con.print_line(error_line("not logged in"));  // end of input or Ctrl-C at a prompt
+  co_return tl::unexpected(exit_failed);
+}
+
+}  // namespace
+
+awaitable<int> run_client(console& con, client_options options) {
+  auto server = co_await connect_to(con, options.host, options.port);
+  if (!server) co_return exit_failed;
+
+  const auto me = co_await log_in(con, *server, options.user);
+  if (!me) co_return me.error();
+  con.print_line(fmt::format("welcome, {}! type help for the commands", *me));
+
+  // Private-session events can come at any time until close() below; they print as they come.
+  auto show = [&con](const client::p2p_event& e) {
+    con.print_line(show_private(e, std::chrono::system_clock::now()));
+  };
+  const auto ex = co_await net::this_coro::executor;
+  client::private_sessions privates(ex, *me, show);
+  const int status = co_await chat(con, std::move(*server), privates, *me);
+
+  co_await privates.close(bye_grace);  // every peer is told the session ended
+  co_return status;
+}
+
+}  // namespace msgapp::apps

@@ -1,0 +1,17 @@
+// msgclient's whole life, top to bottom: connect, log in, chat, leave.
+#pragma once
+
+#include <msgapp/console/console.hpp>
+#include <msgapp/net.hpp>
+
+#include "options.hpp"
+
+namespace msgapp::apps {
+
+inline constexpr int exit_ok = 0;      // logged out, or end of input
+inline constexpr int exit_failed = 1;  // not logged in, timed out, or the server was lost
+
+// Returns the exit status. Every outcome the user can cause is a status, not an exception.
+awaitable<int> run_client(console& con, client_options options);
+
+}  // namespace msgapp::apps

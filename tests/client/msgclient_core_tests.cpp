@@ -1,0 +1,155 @@
+// msgclient's pure parts: the command line, typed commands, and the lines it shows.
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "display.hpp"
+#include "options.hpp"
+#include "user_command.hpp"
+
+namespace {
+
+using namespace msgapp::apps;
+using msgapp::client::p2p_event;
+using msgapp::protocol::parse_server_line;
+
+// Parses a command line; what msgclient would print on stderr lands in `errors`.
+std::variant<client_options, int> parse(std::vector<std::string> args,
+                                        std::string* errors = nullptr) {
+  args.insert(args.begin(), "msgclient");
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  std::ostringstream captured;
+  auto* const saved = std::cerr.rdbuf(captured.rdbuf());
+  auto parsed = parse_client_options(static_cast<int>(argv.size()), argv.data());
+  std::cerr.rdbuf(saved);
+  if (errors) *errors = captured.str();
+  return parsed;
+}
+
+// Local times depend on TZ; these tests run in UTC.
+struct utc_zone {
+  utc_zone() {
+    ::setenv("TZ", "UTC", 1);
+    ::tzset();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("msgclient's command line") {
+  const auto plain = parse({"localhost", "4000"});
+  REQUIRE(std::holds_alternative<client_options>(plain));
+  CHECK(std::get<client_options>(plain).host == "localhost");
+  CHECK(std::get<client_options>(plain).port == 4000);
+  CHECK_FALSE(std::get<client_options>(plain).user);
+
+  const auto with_user = parse({"127.0.0.1", "1", "--user", "bob"});
+  REQUIRE(std::holds_alternative<client_options>(with_user));
+  CHECK(std::get<client_options>(with_user).user == std::optional<std::string>("bob"));
+
+  for (const auto& bad : std::vector<std::vector<std::string>>{{},
+                                                               {"localhost"},
+                                                               {"localhost", "0"},
+                                                               {"localhost", "65536"},
+                                                               {"localhost", "x"},
+                                                               {"localhost", "4000", "extra"},
+                                                               {"localhost", "4000", "--user"},
+                                                               {"localhost", "4000", "--colour"}}) {
+    std::string errors;
+    const auto r = parse(bad, &errors);
+    INFO(errors);
+    REQUIRE(std::holds_alternative<int>(r));
+    CHECK(std::get<int>(r) == 2);
+    CHECK(errors.rfind("usage: msgclient <host> <port> [--user NAME]\n", 0) == 0);
+  }
+}
+
+TEST_CASE("typed commands: the verb, and what the client needs of the arguments") {
+  const auto msg = parse_user_command("message bob  hi  there ");
+  REQUIRE(msg.has_value());
+  CHECK(msg->what == verb::message);
+  CHECK(msg->line == "message bob  hi  there ");  // the server gets the text exactly
+
+  const auto priv = parse_user_command("private bob  psst ");
+  REQUIRE(priv.has_value());
+  CHECK(priv->what == verb::private_message);
+  CHECK(priv->user == "bob");
+  CHECK(priv->text == "psst ");
+
+  const auto stop_any = parse_user_command("stopprivate");
+  REQUIRE(stop_any.has_value());
+  CHECK(stop_any->user.empty());
+  const auto stop_bob = parse_user_command("stopprivate bob");
+  REQUIRE(stop_bob.has_value());
+  CHECK(stop_bob->user == "bob");
+
+  const auto start = parse_user_command("  startprivate carol");
+  REQUIRE(start.has_value());
+  CHECK(start->user == "carol");
+  CHECK(start->line == "startprivate carol");
+
+  CHECK(parse_user_command("private bob").error() == "usage: private <user> <text>");
+  CHECK(parse_user_command("stopprivate bob carol").error() == "usage: stopprivate [<user>]");
+  for (const char* internal : {"login alice pw", "privateport 5", "active", "privateaccept a t"}) {
+    INFO(internal);
+    CHECK_FALSE(parse_user_command(internal));
+  }
+  CHECK(is_blank("   "));
+  CHECK_FALSE(is_blank(" x "));
+  CHECK(command_words().size() == 11);
+}
+
+TEST_CASE("replies and events as the user sees them") {
+  utc_zone utc;
+  const auto cmd = [](const char* line) { return *parse_user_command(line); };
+
+  CHECK(show_reply(cmd("whoelse"), parse_server_line("ok users bob carol")) ==
+        "online now: bob, carol");
+  CHECK(show_reply(cmd("whoelse"), parse_server_line("ok users")) == "nobody else is online");
+  CHECK(show_reply(cmd("message bob hi"), parse_server_line("ok delivered to bob")) ==
+        "delivered to bob");
+  CHECK(show_reply(cmd("block zed"), parse_server_line("error unknown-user no user named 'zed'")) ==
+        "error: no user named 'zed'");
+
+  CHECK(show_event(parse_server_line("msg 2026-11-25T20:16:09Z alice hi  bob")) ==
+        "20:16:09 alice: hi  bob");
+  CHECK(show_event(parse_server_line("broadcast 2026-11-25T20:16:09Z alice all")) ==
+        "20:16:09 alice (broadcast): all");
+  CHECK(show_event(parse_server_line("offline 2026-11-24T08:00:00Z bob old news")) ==
+        "2026-11-24 08:00:00 bob (offline message): old news");
+  CHECK(show_event(parse_server_line("presence 2026-11-25T20:16:03Z bob logged in")) ==
+        "20:16:03 bob logged in");
+  CHECK(show_event(parse_server_line("timeout idle for 10 s")) ==
+        "error: timed out: idle for 10 s");
+  CHECK_FALSE(show_event(parse_server_line("private-offer 2026-11-25T20:16:03Z bob 00ff")));
+
+  CHECK(show_login_error(parse_server_line("error login-blocked try later")) ==
+        "error: blocked: try later");
+  CHECK(show_login_error(parse_server_line("error already-online alice is already logged in")) ==
+        "error: alice is already logged in");
+}
+
+TEST_CASE("private-session events as the user sees them") {
+  utc_zone utc;
+  const auto noon = std::chrono::system_clock::from_time_t(12 * 3600);
+  p2p_event e;
+  e.peer = "bob";
+  e.what = p2p_event::kind::started;
+  CHECK(show_private(e, noon) == "private session with bob started");
+  e.what = p2p_event::kind::message;
+  e.text = "psst";
+  CHECK(show_private(e, noon) == "12:00:00 bob (private): psst");
+  e.what = p2p_event::kind::ended;
+  e.end = p2p_event::end_reason::peer_stopped;
+  CHECK(show_private(e, noon) == "private session with bob ended by bob");
+  e.end = p2p_event::end_reason::connection_lost;
+  CHECK(show_private(e, noon) == "private session with bob ended: the connection was lost");
+  e.what = p2p_event::kind::failed;
+  e.text = "bob's client refused";
+  CHECK(show_private(e, noon) == "error: private session with bob failed: bob's client refused");
+}

@@ -1,0 +1,243 @@
+// The real msgclient, typed into through a pipe, against the real msgserver: login, every
+// command, offline delivery, private sessions between two processes, and every way out.
+// Tests wait for printed lines (with deadlines), never for a fixed time.
+#include <csignal>
+#include <regex>
+
+#include "msgclient_fixture.hpp"
+
+using namespace msgapp::test;
+
+TEST_CASE("msgclient: bad arguments print a usage line and exit with status 2") {
+  for (const auto& args : std::vector<std::vector<std::string>>{{},
+                                                                {"localhost"},
+                                                                {"localhost", "port"},
+                                                                {"localhost", "4000", "--user"},
+                                                                {"localhost", "4000", "--nope"}}) {
+    child_process c(client_path, args);
+    CHECK(exit_status(c, true) == 2);
+    CHECK(c.err().rfind("usage: msgclient <host> <port> [--user NAME]", 0) == 0);
+  }
+  child_process help(client_path, {"--help"});
+  CHECK(exit_status(help) == 0);
+  for (const char* word : {"message", "broadcast", "whoelsesince", "block", "unblock", "logout",
+                           "startprivate", "private", "stopprivate", "help", "--user"}) {
+    CHECK(help.out().find(word) != std::string::npos);
+  }
+}
+
+TEST_CASE("msgclient: no server to connect to is an error") {
+  std::string port;
+  {
+    server_process gone;
+    port = gone.port();
+  }
+  child_process c(client_path, {"127.0.0.1", port});
+  CHECK(wait_for(c, "error: ").rfind("error: cannot connect", 0) == 0);
+  CHECK(exit_status(c) == 1);
+}
+
+TEST_CASE("msgclient: an unknown name or a wrong password is asked for again") {
+  server_process srv;
+  auto c = start_client(srv);
+  c->type("zed");
+  c->type("whatever");
+  CHECK(wait_for(*c, "error:").find("zed") != std::string::npos);
+  c->type("alice");  // asked for the name again
+  c->type("wrong");
+  CHECK(wait_for(*c, "error:").find("wrong password") != std::string::npos);
+  c->type(password_of("alice"));  // only the password is asked again
+  CHECK(wait_for(*c, "welcome").find("alice") != std::string::npos);
+  c->close_stdin();  // end of input logs out
+  wait_for(*c, "goodbye");
+  CHECK(exit_status(*c) == 0);
+  check_error_lines(*c);
+}
+
+TEST_CASE("msgclient: three wrong passwords block the name, and it stays blocked") {
+  server_process srv;
+  auto first = start_client(srv, {"--user", "alice"});  // only the password is asked
+  first->type("wrong1");
+  first->type("wrong2");
+  first->type("wrong3");
+  wait_for(*first, "blocked");
+  CHECK(exit_status(*first) == 1);
+
+  auto second = start_client(srv, {"--user", "alice"});
+  second->type(password_of("alice"));
+  wait_for(*second, "blocked");
+  CHECK(exit_status(*second) == 1);
+  check_error_lines(*first);
+  check_error_lines(*second);
+}
+
+TEST_CASE("msgclient: a user already online cannot log in twice") {
+  server_process srv;
+  auto alice = logged_in(srv, "alice");
+  auto again = start_client(srv, {"--user", "alice"});
+  again->type(password_of("alice"));
+  wait_for(*again, "already");
+  CHECK(exit_status(*again) == 1);
+  alice->type("whoelse");
+  wait_for(*alice, "nobody else is online");
+}
+
+TEST_CASE("msgclient: every command, with presence notices") {
+  server_process srv;
+  auto alice = logged_in(srv, "alice");
+  auto bob = logged_in(srv, "bob");
+  CHECK(std::regex_search(wait_for(*alice, "bob logged in"),
+                          std::regex("^\\d\\d:\\d\\d:\\d\\d bob logged in$")));
+
+  alice->type("whoelse");
+  wait_for(*alice, "online now: bob");
+  alice->type("message bob hello  there ");
+  wait_for(*alice, "delivered to bob");
+  CHECK(wait_for(*bob, "alice:").ends_with("alice: hello  there "));
+
+  bob->type("broadcast hi all");
+  wait_for(*bob, "broadcast to 1 user");
+  wait_for(*alice, "bob (broadcast): hi all");
+
+  alice->type("whoelsesince 60");
+  wait_for(*alice, "online in that time: bob");
+
+  bob->type("block alice");
+  wait_for(*bob, "blocked alice");
+  alice->type("message bob are you there?");
+  CHECK(wait_for(*alice, "error:").find("blocked") != std::string::npos);
+  bob->type("unblock alice");
+  wait_for(*bob, "unblocked alice");
+  alice->type("message bob back");
+  wait_for(*alice, "delivered to bob");
+  wait_for(*bob, "alice: back");
+
+  alice->type("help");
+  wait_for(*alice, "stopprivate [<user>]");
+  alice->type("dance");
+  wait_for(*alice, "error: unknown command 'dance'");
+  alice->type("message bob");
+  wait_for(*alice, "error: usage: message <user> <text>");
+
+  bob->type("logout");
+  wait_for(*bob, "goodbye");
+  CHECK(exit_status(*bob) == 0);
+  wait_for(*alice, "bob logged out");
+  alice->close_stdin();
+  CHECK(exit_status(*alice) == 0);
+  check_error_lines(*alice);
+  check_error_lines(*bob);
+}
+
+TEST_CASE("msgclient: offline messages arrive at login, oldest first, with their time") {
+  server_process srv;
+  auto alice = logged_in(srv, "alice");
+  alice->type("message carol first news");
+  wait_for(*alice, "queued for carol");
+  alice->type("message carol second news");
+  wait_for(*alice, "queued for carol");
+
+  auto carol = start_client(srv, {"--user", "carol"});
+  carol->type(password_of("carol"));
+  wait_for(*carol, "welcome");
+  const std::regex offline(
+      "^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d alice \\(offline message\\): (.*)$");
+  std::smatch m;
+  const auto first = carol->next_line();
+  REQUIRE(first.has_value());
+  REQUIRE(std::regex_match(*first, m, offline));
+  CHECK(m[1] == "first news");
+  const auto second = carol->next_line();
+  REQUIRE(second.has_value());
+  REQUIRE(std::regex_match(*second, m, offline));
+  CHECK(m[1] == "second news");
+}
+
+TEST_CASE("msgclient: a private session between two clients") {
+  server_process srv;
+  auto alice = logged_in(srv, "alice");
+  auto bob = logged_in(srv, "bob");
+  open_private(*alice, "alice", *bob, "bob");
+
+  alice->type("private bob psst, bob");
+  wait_for(*alice, "sent to bob (private)");
+  CHECK(wait_for(*bob, "(private)").ends_with("alice (private): psst, bob"));
+  bob->type("private alice hi  alice");
+  CHECK(wait_for(*alice, "(private)").ends_with("bob (private): hi  alice"));
+
+  alice->type("startprivate bob");
+  wait_for(*alice, "error: you already have a private session with bob");
+  bob->type("private carol hello");
+  wait_for(*bob, "error: you have no private session with carol");
+
+  bob->type("stopprivate");
+  wait_for(*bob, "private session with alice ended");
+  wait_for(*alice, "private session with bob ended by bob");
+  alice->type("private bob anyone?");
+  wait_for(*alice, "error: you have no private session with bob");
+
+  alice->close_stdin();
+  bob->close_stdin();
+  CHECK(exit_status(*alice) == 0);
+  CHECK(exit_status(*bob) == 0);
+  check_error_lines(*alice);
+  check_error_lines(*bob);
+}
+
+TEST_CASE("msgclient: logging out ends private sessions, and the peer is told") {
+  server_process srv;
+  auto alice = logged_in(srv, "alice");
+  auto bob = logged_in(srv, "bob");
+  open_private(*bob, "bob", *alice, "alice");
+  alice->type("logout");
+  wait_for(*alice, "goodbye");
+  CHECK(exit_status(*alice) == 0);
+  wait_for(*bob, "private session with alice ended by alice");
+  wait_for(*bob, "alice logged out");
+  bob->type("private alice still there?");
+  wait_for(*bob, "error: you have no private session with alice");
+}
+
+TEST_CASE("msgclient: private sessions outlive the server") {
+  server_process srv;
+  auto alice = logged_in(srv, "alice");
+  auto bob = logged_in(srv, "bob");
+  open_private(*alice, "alice", *bob, "bob");
+
+  REQUIRE(srv.proc().signal(SIGTERM));
+  wait_for(*alice, "error: lost the connection to the server");
+  wait_for(*bob, "error: lost the connection to the server");
+
+  alice->type("private bob just us now");
+  wait_for(*bob, "alice (private): just us now");
+  bob->type("whoelse");
+  wait_for(*bob, "error: not connected to the server");
+  bob->type("private alice indeed");
+  wait_for(*alice, "bob (private): indeed");
+
+  // The last private session ends: with no server left, both clients are done.
+  bob->type("stopprivate alice");
+  wait_for(*alice, "private session with bob ended by bob");
+  CHECK(exit_status(*alice) == 1);
+  CHECK(exit_status(*bob) == 1);
+  check_error_lines(*alice);
+  check_error_lines(*bob);
+}
+
+TEST_CASE("msgclient: the server times out an idle user") {
+  server_process srv(60, 1);
+  auto alice = logged_in(srv, "alice");
+  CHECK(wait_for(*alice, "timed out").rfind("error: ", 0) == 0);
+  CHECK(exit_status(*alice) == 1);
+}
+
+TEST_CASE("msgclient: Ctrl-C logs out cleanly") {
+  server_process srv;
+  auto alice = logged_in(srv, "alice");
+  auto bob = logged_in(srv, "bob");
+  wait_for(*alice, "bob logged in");
+  REQUIRE(bob->signal(SIGINT));
+  wait_for(*bob, "goodbye");
+  CHECK(exit_status(*bob) == 0);
+  wait_for(*alice, "bob logged out");
+}

@@ -1,0 +1,81 @@
+// The pure parts of private sessions: the token book (expiry, one use, the cap) and the wire lines.
+#include <catch2/catch.hpp>
+
+#include <msgapp/client/p2p_tokens.hpp>
+#include <msgapp/client/p2p_wire.hpp>
+
+namespace {
+
+using namespace std::chrono_literals;
+using msgapp::client::p2p::token_book;
+namespace p2p = msgapp::client::p2p;
+
+const token_book::clock::time_point t0{};
+
+}  // namespace
+
+TEST_CASE("a token admits its user once") {
+  token_book book(8, 60s);
+  book.expect("alice", "0123abcd", t0);
+  CHECK_FALSE(book.redeem("carol", "0123abcd", t0));       // someone else's token
+  CHECK_FALSE(book.redeem("alice", "0123abce", t0));       // a near miss
+  CHECK_FALSE(book.redeem("alice", "0123abc", t0));        // a prefix
+  CHECK(book.redeem("alice", "0123abcd", t0 + 1s));        // wrong guesses did not use it up
+  CHECK_FALSE(book.redeem("alice", "0123abcd", t0 + 2s));  // replayed
+  CHECK(book.size() == 0);
+}
+
+TEST_CASE("a token expires") {
+  token_book book(8, 60s);
+  book.expect("alice", "t1", t0);
+  book.expect("alice", "t2", t0 + 30s);
+  CHECK_FALSE(book.redeem("alice", "t1", t0 + 60s));
+  CHECK(book.redeem("alice", "t2", t0 + 89s));
+}
+
+TEST_CASE("a full token book drops its oldest entry") {
+  token_book book(2, 60s);
+  book.expect("alice", "t1", t0);
+  book.expect("bob", "t2", t0);
+  book.expect("carol", "t3", t0);
+  CHECK(book.size() == 2);
+  CHECK_FALSE(book.redeem("alice", "t1", t0));
+  CHECK(book.redeem("bob", "t2", t0));
+  CHECK(book.redeem("carol", "t3", t0));
+}
+
+TEST_CASE("private-session lines are formatted as the protocol says") {
+  CHECK(p2p::format_hello("alice", "00ff") == "private-hello alice 00ff\n");
+  CHECK(p2p::format_welcome("bob") == "ok bob\n");
+  CHECK(p2p::format_message("hi  there ") == "msg hi  there \n");
+  CHECK(p2p::refusal == "error refused\n");
+  CHECK(p2p::bye == "bye\n");
+}
+
+TEST_CASE("a hello names a user and a token, and nothing else") {
+  const auto h = p2p::parse_hello("private-hello alice 00ff");
+  REQUIRE(h.has_value());
+  CHECK(h->user == "alice");
+  CHECK(h->token == "00ff");
+  CHECK_FALSE(p2p::parse_hello("private-hello alice"));
+  CHECK_FALSE(p2p::parse_hello("private-hello alice 00ff extra"));
+  CHECK_FALSE(p2p::parse_hello("private-hello  alice 00ff"));
+  CHECK_FALSE(p2p::parse_hello("hello alice 00ff"));
+  CHECK_FALSE(p2p::parse_hello(""));
+}
+
+TEST_CASE("the answer to a hello is `ok <name>` or a refusal") {
+  CHECK(p2p::parse_welcome("ok bob") == std::optional<std::string>("bob"));
+  CHECK_FALSE(p2p::parse_welcome("error refused"));
+  CHECK_FALSE(p2p::parse_welcome("ok"));
+  CHECK_FALSE(p2p::parse_welcome("ok bob and more"));
+}
+
+TEST_CASE("peer lines: messages keep their text exactly, bye ends, the rest is unknown") {
+  const auto m = p2p::parse_peer_line("msg  two  spaces ");
+  CHECK(m.what == p2p::peer_line::kind::message);
+  CHECK(m.text == " two  spaces ");
+  CHECK(p2p::parse_peer_line("bye").what == p2p::peer_line::kind::bye);
+  CHECK(p2p::parse_peer_line("msg").what == p2p::peer_line::kind::unknown);
+  CHECK(p2p::parse_peer_line("shout hi").what == p2p::peer_line::kind::unknown);
+}
