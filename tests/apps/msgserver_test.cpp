@@ -21,14 +21,13 @@
 #include <system_error>
 #include <vector>
 
-#include "process.hpp"
+#include "../support/child_process.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
-using msgapp::test::process;
+using process = msgapp::test::child_process;
 using std::chrono::milliseconds;
-using stream = process::stream;
 using clock_type = std::chrono::steady_clock;
 
 const std::string server_path = MSGSERVER_PATH;
@@ -156,7 +155,7 @@ struct run_result {
 run_result run_server(const std::vector<std::string>& args, milliseconds timeout = start_deadline) {
   process p(server_path, args);
   const auto status = p.wait(timeout);
-  return {status, p.output(stream::out), p.output(stream::err)};
+  return {status, p.out(), p.err()};
 }
 
 std::string show_args(const std::vector<std::string>& args) {
@@ -182,8 +181,8 @@ struct running_server {
     proc = std::make_unique<process>(
         server_path, std::vector<std::string>{"0", "60", "600", "--credentials", creds, "--bind",
                                               "127.0.0.1", "--log-level", log_level});
-    const auto line = proc->read_line(stream::out, start_deadline);
-    INFO("stderr so far: " << proc->output(stream::err));
+    const auto line = proc->next_line(start_deadline);
+    INFO("stderr so far: " << proc->err());
     REQUIRE(line);
     listening_line = *line;
     std::smatch m;
@@ -300,11 +299,11 @@ TEST_CASE("msgserver on port 0 prints the real port and greets on it", "[msgserv
   }
   REQUIRE(server.proc->signal(SIGTERM));
   const auto status = server.proc->wait(start_deadline);
-  INFO("stderr: " << server.proc->output(stream::err));
+  INFO("stderr: " << server.proc->err());
   REQUIRE(status);
   CHECK(*status == 0);
   // stdout carries the `listening on` line and nothing else, from start to exit.
-  CHECK(server.proc->output(stream::out) == server.listening_line + "\n");
+  CHECK(server.proc->out() == server.listening_line + "\n");
 }
 
 namespace {
@@ -325,7 +324,7 @@ void check_clean_shutdown(int sig) {
   const auto left = std::chrono::ceil<milliseconds>(sent + 2s - clock_type::now());
   const auto status = server.proc->wait(left);
   const auto took = std::chrono::duration_cast<milliseconds>(clock_type::now() - sent);
-  INFO("exit after " << took.count() << " ms; stderr: " << server.proc->output(stream::err));
+  INFO("exit after " << took.count() << " ms; stderr: " << server.proc->err());
   REQUIRE(status);
   CHECK(*status == 0);
   CHECK(took < 2s);
@@ -360,12 +359,12 @@ TEST_CASE("msgserver logs logins on stderr and never a password", "[msgserver]")
   REQUIRE(server.proc->signal(SIGTERM));
   REQUIRE(server.proc->wait(start_deadline) == 0);
 
-  const auto& log = server.proc->output(stream::err);
+  const auto& log = server.proc->err();
   INFO("stderr:\n" << log);
   CHECK(std::regex_search(log, std::regex(R"((^|\n)[^\n]*\balice\b[^\n]*logged in)")));
   CHECK(std::regex_search(log, std::regex(R"((^|\n)[^\n]*\bbob\b[^\n]*logged in)")));
   for (const auto& secret : {alice_password, bob_password, std::string("Wr0ng-guess")}) {
     CHECK_THAT(log, !Catch::Contains(secret));
-    CHECK_THAT(server.proc->output(stream::out), !Catch::Contains(secret));
+    CHECK_THAT(server.proc->out(), !Catch::Contains(secret));
   }
 }
