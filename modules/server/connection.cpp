@@ -53,9 +53,36 @@ bool connection::deliver(shared_line line) {
   if (!flush_posted_ && !waiting_) {
     // Write after the hub's current turn, so every line queued in that turn leaves together.
     flush_posted_ = true;
-    net::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+    schedule_flush(shared_from_this());
   }
   return true;
+}
+
+// Connections with output waiting for the end of the current turn, kept per io_context (an
+// Asio service, so a destroyed io_context takes its list along). One posted handler flushes
+// them all: a broadcast to 200 users costs one post, not 200.
+class flush_list final : public net::execution_context::service {
+ public:
+  using key_type = flush_list;
+  static inline net::execution_context::id id;
+  explicit flush_list(net::execution_context& ctx) : service(ctx) {}
+  std::vector<std::shared_ptr<connection>> pending;
+
+ private:
+  void shutdown() override { pending.clear(); }
+};
+
+void connection::schedule_flush(std::shared_ptr<connection> self) {
+  const auto ex = self->socket_.get_executor();
+  auto& list = net::use_service<flush_list>(net::query(ex, net::execution::context));
+  if (list.pending.empty()) {
+    net::post(ex, [&list] {
+      auto batch = std::exchange(list.pending, {});
+      for (const auto& c : batch)
+        c->flush();
+    });
+  }
+  list.pending.push_back(std::move(self));
 }
 
 void connection::flush() {

@@ -34,6 +34,7 @@ class connection final : public peer, public std::enable_shared_from_this<connec
   void abort() override;
 
  private:
+  static void schedule_flush(std::shared_ptr<connection> self);
   void flush();
   void write_now();
   static awaitable<void> wait_and_write(std::shared_ptr<connection> self);
