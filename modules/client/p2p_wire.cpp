@@ -1,16 +1,11 @@
 // Formatting and parsing of the client-to-client lines of a private session.
 #include "msgapp/client/p2p_wire.hpp"
 
+#include "msgapp/protocol/take_word.hpp"
+
 namespace msgapp::client::p2p {
 
-namespace {
-std::string_view take_word(std::string_view& s) {
-  const auto end = s.find(' ');
-  const auto word = s.substr(0, end);
-  s.remove_prefix(end == std::string_view::npos ? s.size() : end + 1);
-  return word;
-}
-}  // namespace
+using protocol::take_word;
 
 std::string format_hello(std::string_view me, std::string_view token) {
   std::string line = "private-hello ";

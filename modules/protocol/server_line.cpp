@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "msgapp/protocol/limits.hpp"
+#include "msgapp/protocol/take_word.hpp"
 
 namespace msgapp::protocol {
 
@@ -41,15 +42,6 @@ std::string format_time(std::chrono::system_clock::time_point t) {
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", utc.tm_year + 1900, utc.tm_mon + 1,
                      utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
 }
-
-namespace {
-std::string_view take_word(std::string_view& s) {
-  const auto end = s.find(' ');
-  const auto word = s.substr(0, end);
-  s.remove_prefix(end == std::string_view::npos ? s.size() : end + 1);
-  return word;
-}
-}  // namespace
 
 server_line parse_server_line(std::string_view line) {
   server_line out;

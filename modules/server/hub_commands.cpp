@@ -59,10 +59,8 @@ void hub_state::command(conn_id id, parsed_command cmd, moment now) {
 }
 
 void hub_state::on_message(connection& c, const protocol::message_cmd& cmd, moment now) {
-  if (cmd.to == c.user) return reply_error(c, errc::self, "you cannot message yourself");
-  account* to = find_account(cmd.to);
-  if (to == nullptr)
-    return reply_error(c, errc::unknown_user, fmt::format("no user named '{}'", cmd.to));
+  account* to = other_user(c, cmd.to, "message");
+  if (to == nullptr) return;
   if (to->blocked.contains(c.user)) {
     return reply_error(c, errc::blocked,
                        fmt::format("{} has blocked you; the message was not delivered", cmd.to));
@@ -146,10 +144,7 @@ void hub_state::on_whoelsesince(connection& c, const protocol::whoelsesince_cmd&
 }
 
 void hub_state::on_block(connection& c, const protocol::block_cmd& cmd) {
-  if (cmd.user == c.user) return reply_error(c, errc::self, "you cannot block yourself");
-  if (find_account(cmd.user) == nullptr) {
-    return reply_error(c, errc::unknown_user, fmt::format("no user named '{}'", cmd.user));
-  }
+  if (other_user(c, cmd.user, "block") == nullptr) return;
   if (!accounts_.at(c.user).blocked.insert(cmd.user).second) {
     return reply_error(c, errc::already_blocked, fmt::format("{} is already blocked", cmd.user));
   }
@@ -158,10 +153,7 @@ void hub_state::on_block(connection& c, const protocol::block_cmd& cmd) {
 }
 
 void hub_state::on_unblock(connection& c, const protocol::unblock_cmd& cmd) {
-  if (cmd.user == c.user) return reply_error(c, errc::self, "you cannot unblock yourself");
-  if (find_account(cmd.user) == nullptr) {
-    return reply_error(c, errc::unknown_user, fmt::format("no user named '{}'", cmd.user));
-  }
+  if (other_user(c, cmd.user, "unblock") == nullptr) return;
   if (accounts_.at(c.user).blocked.erase(cmd.user) == 0) {
     return reply_error(c, errc::not_blocked, fmt::format("{} is not blocked", cmd.user));
   }
@@ -172,8 +164,7 @@ void hub_state::on_unblock(connection& c, const protocol::unblock_cmd& cmd) {
 void hub_state::on_logout(connection& c, moment now) {
   reply_ok(c, fmt::format("goodbye {}", c.user));
   end_session(c, "logged out", now);
-  c.out->close_after_flush();
-  c.closing = true;
+  close_gracefully(c);
 }
 
 }  // namespace msgapp::server

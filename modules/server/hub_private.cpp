@@ -34,13 +34,8 @@ void hub_state::on_privateport(connection& c, const protocol::privateport_cmd& c
 }
 
 void hub_state::on_startprivate(connection& c, const protocol::startprivate_cmd& cmd, moment now) {
-  if (cmd.user == c.user) {
-    return reply_error(c, errc::self, "you cannot start a private session with yourself");
-  }
-  account* peer_acc = find_account(cmd.user);
-  if (peer_acc == nullptr) {
-    return reply_error(c, errc::unknown_user, fmt::format("no user named '{}'", cmd.user));
-  }
+  account* peer_acc = other_user(c, cmd.user, "start a private session with");
+  if (peer_acc == nullptr) return;
   if (!peer_acc->online) {
     return reply_error(c, errc::offline, fmt::format("{} is not online", cmd.user));
   }
@@ -67,9 +62,7 @@ void hub_state::on_startprivate(connection& c, const protocol::startprivate_cmd&
 void hub_state::on_privateaccept(connection& c, const protocol::privateaccept_cmd& cmd,
                                  moment now) {
   account* asker_acc = find_account(cmd.user);
-  if (asker_acc == nullptr) {
-    return reply_error(c, errc::unknown_user, fmt::format("no user named '{}'", cmd.user));
-  }
+  if (asker_acc == nullptr) return reply_unknown_user(c, cmd.user);
   auto& offers = asker_acc->offers;
   const auto it = std::find_if(offers.begin(), offers.end(), [&](const private_offer& o) {
     return o.token == cmd.token && o.peer == c.user && o.expires > now.mono;

@@ -52,15 +52,14 @@ std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cm
   } else if (attempt == nullptr) {
     reply_error(*c, errc::not_logged_in, "log in first: login <user> <password>");
   } else if (account* acc = find_account(attempt->user); acc == nullptr) {
-    reply_error(*c, errc::unknown_user, fmt::format("no user named '{}'", attempt->user));
+    reply_unknown_user(*c, attempt->user);
   } else if (acc->blocked_until > now.mono) {
     const auto left = std::chrono::ceil<std::chrono::seconds>(acc->blocked_until - now.mono);
     reply_error(*c, errc::login_blocked,
                 fmt::format("{} is blocked after too many wrong passwords; try again in {} s",
                             attempt->user, left.count()));
     spdlog::info("login refused for {} (connection {}): still blocked", attempt->user, id);
-    c->out->close_after_flush();
-    c->closing = true;
+    close_gracefully(*c);
   } else if (acc->password != attempt->password) {
     const int left = cfg_.login_attempts - ++acc->failed_logins;
     spdlog::info("wrong password for {} (connection {}), {} attempts left", attempt->user, id,
@@ -76,8 +75,7 @@ std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cm
                               attempt->user, human(cfg_.block_duration)));
       spdlog::warn("{} blocked for {} after {} wrong passwords", attempt->user,
                    human(cfg_.block_duration), cfg_.login_attempts);
-      c->out->close_after_flush();
-      c->closing = true;
+      close_gracefully(*c);
     }
   } else if (acc->online) {
     acc->failed_logins = 0;
@@ -123,8 +121,7 @@ void hub_state::sweep(moment now) {
                   "timeout",
                   fmt::format("timed out after {} {}; logged out", human(cfg_.timeout), what))));
       end_session(c, "timed out", now);
-      c.out->close_after_flush();
-      c.closing = true;
+      close_gracefully(c);
     }
   }
   if (stopping_ && now.mono >= stop_deadline_) {
@@ -142,14 +139,8 @@ void hub_state::shut_down(moment now) {
   const auto notice = make_line(protocol::format_notice("shutdown", "the server is shutting down"));
   for (auto& [id, c] : connections_) {
     c.out->deliver(notice);
-    if (!c.user.empty()) {  // everyone is leaving: no presence notices, just forget them
-      auto& acc = accounts_.at(c.user);
-      acc.online.reset();
-      acc.last_seen = now.mono;
-      c.user.clear();
-    }
-    c.out->close_after_flush();
-    c.closing = true;
+    forget_login(c, now);  // everyone is leaving: no presence notices
+    close_gracefully(c);
   }
 }
 
@@ -171,14 +162,40 @@ void hub_state::reply_error(connection& c, errc code, std::string text) {
 
 void hub_state::end_session(connection& c, std::string_view reason, moment now) {
   if (c.user.empty()) return;
-  const std::string user = std::exchange(c.user, {});
+  const std::string user = forget_login(c, now);
+  spdlog::info("{} logged out ({})", user, reason);
+  announce(user, "logged out", now);
+}
+
+std::string hub_state::forget_login(connection& c, moment now) {
+  if (c.user.empty()) return {};
+  std::string user = std::exchange(c.user, {});
   auto& acc = accounts_.at(user);
   acc.online.reset();
   acc.last_seen = now.mono;
   acc.offers.clear();
   c.private_port = 0;
-  spdlog::info("{} logged out ({})", user, reason);
-  announce(user, "logged out", now);
+  return user;
+}
+
+void hub_state::close_gracefully(connection& c) {
+  c.out->close_after_flush();
+  c.closing = true;  // lines it still sends are ignored until it detaches
+}
+
+hub_state::account* hub_state::other_user(connection& c, std::string_view name,
+                                          std::string_view action) {
+  if (name == c.user) {
+    reply_error(c, errc::self, fmt::format("you cannot {} yourself", action));
+    return nullptr;
+  }
+  account* acc = find_account(name);
+  if (acc == nullptr) reply_unknown_user(c, name);
+  return acc;
+}
+
+void hub_state::reply_unknown_user(connection& c, std::string_view name) {
+  reply_error(c, errc::unknown_user, fmt::format("no user named '{}'", name));
 }
 
 void hub_state::announce(const std::string& user, std::string_view what, moment now) {
@@ -217,7 +234,7 @@ const std::string& hub_state::time_text(moment now) {
 }
 
 hub_state::account* hub_state::find_account(std::string_view name) {
-  const auto it = accounts_.find(std::string(name));
+  const auto it = accounts_.find(name);
   return it == accounts_.end() ? nullptr : &it->second;
 }
 

@@ -71,6 +71,8 @@ awaitable<void> run_session(tcp::socket socket, conn_id id, hub& the_hub, const 
   conn->deliver(greeting);
   if (!co_await the_hub.attach(id, conn, std::move(address))) co_return;  // server finished
 
+  // 1. Log in, then 2. chat (both above). Either ends when a read fails: that is the reason
+  //    handed to the hub at cleanup.
   std::error_code ended;
   const auto user = co_await log_in(*conn, id, the_hub, cfg);
   if (user) {

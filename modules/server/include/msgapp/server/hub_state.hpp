@@ -103,6 +103,12 @@ class hub_state {
   void reply_ok(connection& c, std::string_view text);
   void reply_error(connection& c, protocol::errc code, std::string text);
   void end_session(connection& c, std::string_view reason, moment now);
+  std::string forget_login(connection& c, moment now);  // returns who it was
+  void close_gracefully(connection& c);                 // after its queued output
+  // The account `name` names, for a command that `action`s another user; nullptr (and the
+  // reply sent) when it is the asker or nobody.
+  account* other_user(connection& c, std::string_view name, std::string_view action);
+  void reply_unknown_user(connection& c, std::string_view name);
   void announce(const std::string& user, std::string_view what, moment now);
   void finish_turn(moment now);
 
@@ -111,7 +117,12 @@ class hub_state {
   connection* find_connection(conn_id id);
 
   config cfg_;
-  std::unordered_map<std::string, account> accounts_;
+  // Transparent hashing: names arrive as string_views and are looked up without a copy.
+  struct name_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, account, name_hash, std::equal_to<>> accounts_;
   std::unordered_map<conn_id, connection> connections_;
   std::vector<conn_id> too_slow_;  // outboxes that overflowed this turn
   std::chrono::system_clock::time_point cached_second_{};
