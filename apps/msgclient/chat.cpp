@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include <msgapp/net/sleep.hpp>
+
 #include "display.hpp"
 #include "run_client.hpp"
 #include "user_command.hpp"
@@ -63,11 +65,6 @@ struct chat_state {
 
 void say(chat_state& s, std::string_view line) {
   s.con.print_line(line);
-}
-
-awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  net::steady_timer timer(co_await net::this_coro::executor, d);
-  co_await timer.async_wait(use_nothrow);
 }
 
 // Queues one line for the server. Lines nobody waits for are dropped when too many are out.

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <msgapp/net/sleep.hpp>
+
 #include <msgapp/client/client.hpp>
 #include <msgapp/client/p2p.hpp>
 
@@ -23,11 +25,6 @@ using server_link = client::client;
 constexpr auto bye_grace = 2s;
 // How long connecting to the server (name lookup, TCP, greeting) may take.
 constexpr auto connect_timeout = 10s;
-
-awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  net::steady_timer timer(co_await net::this_coro::executor, d);
-  co_await timer.async_wait(use_nothrow);
-}
 
 awaitable<std::optional<server_link>> connect_to(console& con, std::string host,
                                                  std::uint16_t port) {

@@ -43,7 +43,7 @@ result<std::uint16_t> private_sessions::listen(net::ip::address address) {
     impl_->acceptor.close(ignored);
     return tl::unexpected(ec);
   }
-  net::co_spawn(impl_->ex, accept_callers(impl_), log_bug{"the private-session listener"});
+  net::co_spawn(impl_->ex, accept_callers(impl_), log_and_contain{"the private-session listener"});
   return bound.port();
 }
 
@@ -97,7 +97,7 @@ void private_sessions::connect(const protocol::server_line& ready) {
   impl_->connecting.insert(socket);
   net::co_spawn(impl_->ex,
                 call_peer(impl_, std::move(socket), ready.from, tcp::endpoint(host, port), token),
-                log_bug{"a private call"});
+                log_and_contain{"a private call"});
 }
 
 tl::expected<void, p2p_error> private_sessions::send(std::string_view peer, std::string_view text) {

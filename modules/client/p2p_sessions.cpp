@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <msgapp/net/sleep.hpp>
+
 #include "msgapp/client/p2p_wire.hpp"
 #include "msgapp/protocol/line_framer.hpp"
 #include "msgapp/protocol/text_rules.hpp"
@@ -15,11 +17,6 @@ namespace msgapp::client {
 using namespace net::experimental::awaitable_operators;
 
 namespace {
-
-awaitable<void> sleep_for(milliseconds d) {
-  net::steady_timer timer(co_await net::this_coro::executor, d);
-  co_await timer.async_wait(use_nothrow);
-}
 
 // The next line from a peer. The framer skips the tail of an over-long line and reports it.
 struct peer_read {
@@ -159,7 +156,8 @@ awaitable<void> accept_callers(impl_ptr self) {
     if (self->connecting.size() >= self->cfg.max_handshakes) continue;  // closed on the spot
     auto caller = std::make_shared<tcp::socket>(std::move(socket));
     self->connecting.insert(caller);  // counted now, so a burst cannot overshoot the bound
-    net::co_spawn(self->ex, greet_caller(self, std::move(caller)), log_bug{"a private caller"});
+    net::co_spawn(self->ex, greet_caller(self, std::move(caller)),
+                  log_and_contain{"a private caller"});
   }
 }
 

@@ -2,13 +2,12 @@
 // One thread runs everything, so nothing here needs a lock.
 #pragma once
 
-#include <exception>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
 
-#include <spdlog/spdlog.h>
+#include <msgapp/net/contain.hpp>
 
 #include "msgapp/client/p2p.hpp"
 #include "msgapp/client/p2p_tokens.hpp"
@@ -65,19 +64,6 @@ struct private_sessions::impl {
   bool closed = false;
 };
 using impl_ptr = std::shared_ptr<private_sessions::impl>;
-
-// co_spawn's handler: an exception in a session is a bug; it ends only that coroutine.
-struct log_bug {
-  const char* what;
-  void operator()(std::exception_ptr e) const {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-      spdlog::error("bug: {} ended by an exception: {}", what, x.what());
-    }
-  }
-};
 
 // The coroutines (p2p_sessions.cpp). Each holds `self`, so the state outlives its owner.
 awaitable<void> accept_callers(impl_ptr self);

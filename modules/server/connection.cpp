@@ -4,7 +4,7 @@
 #include <array>
 #include <span>
 
-#include "msgapp/server/contain.hpp"
+#include <msgapp/net/contain.hpp>
 
 namespace msgapp::server {
 

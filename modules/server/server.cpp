@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "msgapp/server/contain.hpp"
+#include <msgapp/net/contain.hpp>
 #include "msgapp/server/session.hpp"
 
 namespace msgapp::server {
