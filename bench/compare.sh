@@ -4,7 +4,11 @@
 #
 # Usage: bench/compare.sh [--quick] [--reps N] [--idle-reps N] [--servers "msgserver inspircd ngircd"]
 #                         [--workloads "relay ping fanout idle login slowreader slowreader-baseline"]
-#                         [--build-dir DIR] [--out FILE] [--profile] [--keep] [--no-install]
+#                         [--build-dir DIR] [--baseline DIR] [--out FILE] [--profile] [--keep] [--no-install]
+#
+# --baseline DIR adds a server "baseline": the msgserver of another build tree (e.g. a worktree of
+# the previous commit), run in turn with the others, so a change is measured before and after
+# in one run: `bench/compare.sh --servers msgserver --baseline ../old/build/release --out /tmp/ab.md`.
 #
 # Takes about 12 minutes with the default sizes (--quick: about 1 minute); every run is bounded. idle runs once per
 # server by default (--idle-reps): RSS per connection is a memory figure that barely moves
@@ -18,6 +22,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir="$repo/build/release"
+baseline_dir=""
 out="$repo/docs/performance.md"
 reps=3
 idle_reps=1
@@ -36,6 +41,7 @@ while (($#)); do
     --servers) servers=$2; shift ;;
     --workloads) workloads=$2; shift ;;
     --build-dir) build_dir=$(realpath "$2"); shift ;;
+    --baseline) baseline_dir=$(realpath "$2"); shift ;;
     --out) out=$(realpath -m "$2"); shift ;;
     --profile) profile=1; keep=1 ;;
     --keep) keep=1 ;;
@@ -46,6 +52,7 @@ while (($#)); do
   shift
 done
 if ((quick)) && [[ $reps == 3 ]]; then reps=1; fi
+[[ -n $baseline_dir ]] && servers="baseline $servers"
 
 log() { printf '[compare %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -96,6 +103,11 @@ fi
 
 msgbench="$build_dir/apps/msgbench/msgbench"
 msgserver="$build_dir/apps/msgserver/msgserver"
+baseline="$baseline_dir/apps/msgserver/msgserver"
+if [[ -n $baseline_dir && ! -x $baseline ]]; then
+  echo "compare.sh: no msgserver in $baseline_dir/apps/msgserver" >&2
+  exit 1
+fi
 if [[ ! -x $msgbench || ( " $servers " == *" msgserver "* && ! -x $msgserver ) ]]; then
   log "building msgbench and msgserver in $build_dir"
   (cd "$repo" && cmake --preset release >&2 &&
@@ -200,6 +212,7 @@ wait_for_port() { # port seconds
 server_command() { # name port -> the command line, for the report as well
   case "$1" in
     msgserver) echo "$msgserver $2 60 3600 --credentials $tmp/credentials.txt --bind 127.0.0.1 --log-level warn" ;;
+    baseline) echo "$baseline $2 60 3600 --credentials $tmp/credentials.txt --bind 127.0.0.1 --log-level warn" ;;
     inspircd) echo "inspircd --nofork --runasroot --config=$tmp/inspircd.conf" ;;
     ngircd) echo "ngircd -n -f $tmp/ngircd.conf" ;;
   esac
@@ -227,7 +240,7 @@ start_server() { # name -> sets server_pid and port
 # so it needs many in flight to set up 5,000 users in reasonable time.
 server_args() {
   case "$1" in
-    msgserver) echo "--proto msgapp --setup-concurrency 64" ;;
+    msgserver | baseline) echo "--proto msgapp --setup-concurrency 64" ;;
     inspircd) echo "--proto irc --setup-concurrency 500" ;;
     ngircd) echo "--proto irc --setup-concurrency 8" ;;
   esac
@@ -306,6 +319,7 @@ end_marker='<!-- END bench/compare.sh results -->'
 version_of() {
   case "$1" in
     msgserver) echo "$("$msgserver" --version 2>/dev/null | head -1) (tree $(git -C "$repo" describe --always --dirty 2>/dev/null || echo 'without commits'))" ;;
+    baseline) echo "baseline: $("$baseline" --version 2>/dev/null | head -1) (tree $(git -C "$baseline_dir" describe --always --dirty 2>/dev/null || echo "$baseline_dir"))" ;;
     inspircd) inspircd --version 2>/dev/null | head -1 ;;
     ngircd) ngircd --version 2>/dev/null | head -1 ;;
   esac
