@@ -1,11 +1,8 @@
-// Command-line parsing for msgclient with CLI11. Every usage error ends in a `usage:` line on
-// stderr and exit status 2 (CLI11's own codes start at 100, so its errors are mapped here).
+// Command-line parsing for msgclient with CLI11, by the conventions of msgapp/cli (exit 2 for
+// bad usage).
 #include "options.hpp"
 
-#include <charconv>
-#include <iostream>
-
-#include <CLI/CLI.hpp>
+#include <msgapp/cli/command_line.hpp>
 
 namespace msgapp::apps {
 namespace {
@@ -39,9 +36,10 @@ constexpr const char* description =
     "online), the server times you out, or the connection to the server is lost; 2 for bad\n"
     "arguments.";
 
-int usage_error(const std::string& why) {
-  std::cerr << usage_line << "\nmsgclient: " << why << "\nTry 'msgclient --help'.\n";
-  return 2;
+constexpr cli::program msgclient{"msgclient", usage_line};
+
+int usage_error(std::string_view why) {
+  return cli::usage_error(msgclient, why);
 }
 
 }  // namespace
@@ -57,25 +55,11 @@ std::variant<client_options, int> parse_client_options(int argc, char** argv) {
                         ->type_name("NAME");
   app.set_version_flag("--version", std::string("msgclient ") + MSGAPP_VERSION);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return usage_error(e.what());
-  }
+  if (const auto status = cli::parse(app, argc, argv, msgclient)) return *status;
 
-  std::uint32_t number = 0;
-  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
-  if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || number == 0 ||
-      number > 65535) {
-    return usage_error("port must be a whole number from 1 to 65535");
-  }
-  out.port = static_cast<std::uint16_t>(number);
+  const auto number = cli::whole_number(port, 65535);
+  if (!number || *number == 0) return usage_error("port must be a whole number from 1 to 65535");
+  out.port = static_cast<std::uint16_t>(*number);
   if (out.host.empty()) return usage_error("host must not be empty");
   if (user_flag->count() > 0) {
     if (user.empty() || user.find(' ') != std::string::npos) {

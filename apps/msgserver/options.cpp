@@ -1,12 +1,8 @@
-// Command-line parsing for msgserver with CLI11. Every usage error ends in a `usage:` line on
-// stderr and exit status 2 (CLI11's own codes start at 100, so its errors are mapped here).
+// Command-line parsing for msgserver with CLI11, by the conventions of msgapp/cli (exit 2 for
+// bad usage).
 #include "options.hpp"
 
-#include <charconv>
-#include <iostream>
-#include <optional>
-
-#include <CLI/CLI.hpp>
+#include <msgapp/cli/command_line.hpp>
 
 namespace msgapp::apps {
 namespace {
@@ -15,19 +11,10 @@ constexpr const char* usage_line =
     "usage: msgserver <port> <block_duration> <timeout> [--credentials FILE] [--bind ADDR] "
     "[--log-level LEVEL]";
 
-// Whole numbers only: "10" yes; "-1", "1.5", "1e3", "" no.
-std::optional<std::uint64_t> whole_number(const std::string& s, std::uint64_t max) {
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (s.empty() || ec != std::errc{} || end != s.data() + s.size() || value > max) {
-    return std::nullopt;
-  }
-  return value;
-}
+constexpr cli::program msgserver{"msgserver", usage_line};
 
-int usage_error(const std::string& why) {
-  std::cerr << usage_line << "\nmsgserver: " << why << "\nTry 'msgserver --help'.\n";
-  return 2;
+int usage_error(std::string_view why) {
+  return cli::usage_error(msgserver, why);
 }
 
 }  // namespace
@@ -55,24 +42,14 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
       ->capture_default_str();
   app.set_version_flag("--version", std::string("msgserver ") + MSGAPP_VERSION);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return usage_error(e.what());
-  }
+  if (const auto status = cli::parse(app, argc, argv, msgserver)) return *status;
 
   constexpr std::uint64_t ten_years = 10ULL * 365 * 24 * 3600;
-  const auto port_number = whole_number(port, 65535);
+  const auto port_number = cli::whole_number(port, 65535);
   if (!port_number) return usage_error("port must be a whole number from 0 to 65535");
-  const auto block_s = whole_number(block, ten_years);
+  const auto block_s = cli::whole_number(block, ten_years);
   if (!block_s) return usage_error("block_duration must be a whole number of seconds");
-  const auto timeout_s = whole_number(timeout, ten_years);
+  const auto timeout_s = cli::whole_number(timeout, ten_years);
   if (!timeout_s) return usage_error("timeout must be a whole number of seconds");
 
   out.config.port = static_cast<std::uint16_t>(*port_number);
