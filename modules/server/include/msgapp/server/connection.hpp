@@ -9,7 +9,7 @@
 #include <msgapp/protocol/line_framer.hpp>
 
 #include "msgapp/server/config.hpp"
-#include "msgapp/server/peer.hpp"
+#include "msgapp/server/line_sink.hpp"
 
 namespace msgapp::server {
 
@@ -17,7 +17,7 @@ namespace msgapp::server {
 // for everything queued; only when the kernel will not take it all does a writer coroutine
 // exist, waiting for the socket to drain. While idle, a connection holds a socket, an empty
 // framer and an empty queue.
-class connection final : public peer, public std::enable_shared_from_this<connection> {
+class connection final : public line_sink, public std::enable_shared_from_this<connection> {
  public:
   using line = protocol::line_framer::line;
 
