@@ -70,7 +70,7 @@ awaitable<bool> hub::post(hub_request request) {
 
 // Each request is built in a named local before co_await: g++ 12 corrupts braced aggregate
 // temporaries inside a co_await expression (see docs/architecture.md, "g++ 12 pitfalls").
-awaitable<bool> hub::attach(conn_id id, std::shared_ptr<peer> out, std::string address) {
+awaitable<bool> hub::attach(conn_id id, std::shared_ptr<line_sink> out, std::string address) {
   hub_request request = attach_request{id, std::move(out), std::move(address)};
   co_return co_await post(std::move(request));
 }

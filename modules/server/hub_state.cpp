@@ -29,7 +29,8 @@ hub_state::hub_state(config cfg, const credentials& accounts) : cfg_(std::move(c
     accounts_[name].password = password;
 }
 
-bool hub_state::attach(conn_id id, std::shared_ptr<peer> out, std::string address, moment now) {
+bool hub_state::attach(conn_id id, std::shared_ptr<line_sink> out, std::string address,
+                       moment now) {
   if (stopping_ || connections_.size() >= cfg_.max_connections) {
     const protocol::error full{errc::server_full, "the server is full or stopping; try later"};
     out->deliver(make_line(protocol::format_error(full)));

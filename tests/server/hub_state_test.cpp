@@ -1,4 +1,4 @@
-// hub_state without sockets or timers: fake peers record what the hub sends, and time is a
+// hub_state without sockets or timers: fake line sinks record what the hub sends, and time is a
 // number of milliseconds the test chooses, so time windows are exact and nothing sleeps.
 #include <spdlog/spdlog.h>
 #include <catch2/catch.hpp>
@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 using server::conn_id;
 using server::hub_state;
 
-struct fake_peer final : server::peer {
+struct fake_sink final : server::line_sink {
   std::vector<std::string> lines;
   std::size_t capacity = 1000;  // lines it accepts before "the client stopped reading"
   bool flushed_close = false;
@@ -55,17 +55,17 @@ struct hub_fixture {
     return c;
   }();
   hub_state hub{cfg, {{"alice", "a"}, {"bob", "b"}, {"carol", "c"}}};
-  std::map<conn_id, std::shared_ptr<fake_peer>> peers;
+  std::map<conn_id, std::shared_ptr<fake_sink>> sinks;
   conn_id next = 1;
 
-  std::pair<conn_id, fake_peer*> connect(std::chrono::milliseconds t = 0ms) {
-    auto p = std::make_shared<fake_peer>();
+  std::pair<conn_id, fake_sink*> connect(std::chrono::milliseconds t = 0ms) {
+    auto p = std::make_shared<fake_sink>();
     const conn_id id = next++;
-    peers[id] = p;
+    sinks[id] = p;
     REQUIRE(hub.attach(id, p, "127.0.0.1", at(t)));
     return {id, p.get()};
   }
-  std::pair<conn_id, fake_peer*> login(std::string user, std::chrono::milliseconds t = 0ms) {
+  std::pair<conn_id, fake_sink*> login(std::string user, std::chrono::milliseconds t = 0ms) {
     auto [id, p] = connect(t);
     const auto pw = user.substr(0, 1);
     REQUIRE(hub.login(id, cmd("login " + user + " " + pw), at(t)) == user);
@@ -198,7 +198,7 @@ TEST_CASE_METHOD(hub_fixture, "shutdown tells everyone, then finishes when all h
   CHECK(px->last() == "shutdown the server is shutting down");
   CHECK(pa->flushed_close);
   CHECK_FALSE(hub.finished());
-  auto late = std::make_shared<fake_peer>();
+  auto late = std::make_shared<fake_sink>();
   CHECK_FALSE(hub.attach(99, late, "127.0.0.1", at(1s)));
   CHECK(late->last().rfind("error server-full", 0) == 0);
   hub.sweep(at(1'499ms));
@@ -222,8 +222,8 @@ TEST_CASE_METHOD(hub_fixture, "the server refuses connections beyond max_connect
   server::config small = cfg;
   small.max_connections = 1;
   hub_state tiny(small, {{"alice", "a"}});
-  auto p1 = std::make_shared<fake_peer>();
-  auto p2 = std::make_shared<fake_peer>();
+  auto p1 = std::make_shared<fake_sink>();
+  auto p2 = std::make_shared<fake_sink>();
   CHECK(tiny.attach(1, p1, "127.0.0.1", at(0ms)));
   CHECK_FALSE(tiny.attach(2, p2, "127.0.0.1", at(0ms)));
   CHECK(p2->last().rfind("error server-full", 0) == 0);

@@ -1,27 +1,53 @@
-// One client socket: a line reader for its session, and a bounded outbox for the hub.
+// One client connection: the line reader its session uses, and the I/O shell around its outbox.
 #pragma once
 
+#include <array>
 #include <memory>
+#include <optional>
+#include <span>
 #include <system_error>
-#include <vector>
+#include <variant>
 
 #include <msgapp/net.hpp>
+#include <msgapp/net/contain.hpp>
 #include <msgapp/protocol/line_framer.hpp>
 
 #include "msgapp/server/config.hpp"
-#include "msgapp/server/peer.hpp"
+#include "msgapp/server/flush_list.hpp"
+#include "msgapp/server/line_sink.hpp"
+#include "msgapp/server/outbox.hpp"
 
 namespace msgapp::server {
 
+// For learners: the textbook session (Asio's chat_server example) is a reader looping on
+// async_read_until and a writer coroutine per session draining a queue. It reads best, but
+// every idle connection then holds a read buffer and two coroutine frames, and every line is
+// a write of its own. Here the session waits for readability holding no buffer, and output
+// waits for the end of the hub's turn and leaves in one gather write; a writer coroutine
+// exists only while the client is slow. docs/performance.md has the measurements behind this.
+
+// Whether Stream can take bytes without waiting. A TCP socket can: a non-blocking writev. A
+// stream that cannot, such as asio::ssl::stream (a TLS record goes out whole, and writing may
+// need a read first), keeps the default `false`, and the shell then starts one async_write of
+// the gather buffers per flush instead, bounded by write_timeout too. Such a stream is a new
+// instantiation of basic_connection (its reads go through read_some below, or, for TLS, an
+// async_read_some chosen the same way); the outbox and the hub, which sees a line_sink, do
+// not change, and the session only names the connection type it builds.
+template <typename Stream>
+inline constexpr bool writes_without_waiting = false;
+template <>
+inline constexpr bool writes_without_waiting<tcp::socket> = true;
+
 // Only the session reads. Output is written after the hub's turn by flush(), one gather write
-// for everything queued; only when the kernel will not take it all does a writer coroutine
-// exist, waiting for the socket to drain. While idle, a connection holds a socket, an empty
-// framer and an empty queue.
-class connection final : public peer, public std::enable_shared_from_this<connection> {
+// for everything queued; only when the stream will not take it all at once does a writer
+// coroutine exist. While idle, a connection holds a socket, an empty framer and an empty outbox.
+template <typename Stream>
+class basic_connection final : public line_sink,
+                               public std::enable_shared_from_this<basic_connection<Stream>> {
  public:
   using line = protocol::line_framer::line;
 
-  connection(tcp::socket socket, const config& cfg);
+  basic_connection(Stream stream, const config& cfg);
 
   // The next line from the client (its text is valid until the next call), or why there is
   // none: eof when the client left, operation_aborted when we closed the connection.
@@ -34,23 +60,170 @@ class connection final : public peer, public std::enable_shared_from_this<connec
   void abort() override;
 
  private:
-  static void schedule_flush(std::shared_ptr<connection> self);
+  friend class flush_list;
+  // Who writes next: nobody (nothing queued), the handler flush_list runs after this turn,
+  // or the writer coroutine (the stream would not take everything at once).
+  enum class writer { idle, posted, waiting };
+
   void flush();
   void write_now();
-  static awaitable<void> wait_and_write(std::shared_ptr<connection> self);
+  static awaitable<void> wait_and_write(std::shared_ptr<basic_connection> self);
+  void close_if_done();
   void close_socket();
+  auto& socket() { return stream_.lowest_layer(); }
 
-  tcp::socket socket_;
+  Stream stream_;
   protocol::line_framer framer_;
-  std::vector<shared_line> queue_;
-  std::size_t front_written_ = 0;  // bytes of queue_.front() already sent
-  std::size_t queued_bytes_ = 0;   // unsent bytes in queue_
-  std::size_t outbox_limit_;
+  outbox out_;
   milliseconds write_timeout_;
-  bool flush_posted_ = false;  // flush() will run after the current turn
-  bool waiting_ = false;       // wait_and_write() is running: the kernel's buffer is full
-  bool closing_ = false;
-  bool eof_ = false;
+  writer writer_ = writer::idle;
+  bool eof_ = false;  // the client sent eof: never read again
 };
+
+using connection = basic_connection<tcp::socket>;
+extern template class basic_connection<tcp::socket>;  // compiled once, in connection.cpp
+
+// ---- implementation ----
+
+template <typename Stream>
+basic_connection<Stream>::basic_connection(Stream stream, const config& cfg)
+    : stream_(std::move(stream)),
+      framer_(cfg.limits.max_line),
+      out_(cfg.outbox_bytes),
+      write_timeout_(cfg.write_timeout) {
+  std::error_code ignored;
+  socket().non_blocking(true, ignored);  // read_some below must never block the io thread
+}
+
+template <typename Stream>
+awaitable<tl::expected<typename basic_connection<Stream>::line, std::error_code>>
+basic_connection<Stream>::read_line() {
+  // One scratch buffer for every connection on this thread: bytes move from it into the
+  // framer at once, so a connection keeps only what it has not yet turned into lines.
+  static thread_local std::array<char, 64 * 1024> scratch;
+  for (;;) {
+    if (auto next = framer_.next()) co_return *next;
+    if (eof_) co_return tl::unexpected(std::error_code(net::error::eof));
+    if (!socket().is_open())
+      co_return tl::unexpected(std::error_code(net::error::operation_aborted));
+
+    // Wait for readability first: an idle connection has one pending wait and no buffer.
+    auto [ec] = co_await socket().async_wait(tcp::socket::wait_read, use_nothrow);
+    if (ec) co_return tl::unexpected(ec);
+    std::error_code read_ec;
+    const std::size_t n = stream_.read_some(net::buffer(scratch), read_ec);
+    if (read_ec == net::error::would_block || read_ec == net::error::try_again) continue;
+    if (read_ec == net::error::eof) {
+      eof_ = true;  // never read again after eof (Asio 1.22 may not complete a later read)
+      if (framer_.buffered() > 0) framer_.feed("\n");  // a last line without its '\n' counts
+      continue;
+    }
+    if (read_ec) co_return tl::unexpected(read_ec);
+    framer_.feed(std::string_view(scratch.data(), n));
+  }
+}
+
+template <typename Stream>
+bool basic_connection<Stream>::deliver(shared_line line) {
+  const auto result = out_.push(std::move(line));
+  if (result == outbox::push_result::full) return false;
+  if (result == outbox::push_result::queued && writer_ == writer::idle) {
+    // Write after the hub's current turn, so every line queued in that turn leaves together.
+    writer_ = writer::posted;
+    flush_list::schedule(socket().get_executor(), this->shared_from_this());
+  }
+  return true;  // queued, or dropped because we are already ending
+}
+
+template <typename Stream>
+void basic_connection<Stream>::flush() {
+  writer_ = writer::idle;
+  if constexpr (writes_without_waiting<Stream>) write_now();
+  if (!out_.empty() && socket().is_open()) {
+    // TCP: the kernel's send buffer is full. Other streams: they only write asynchronously.
+    // Either way a writer coroutine lives until the outbox is empty, and no longer.
+    writer_ = writer::waiting;
+    net::co_spawn(socket().get_executor(), wait_and_write(this->shared_from_this()),
+                  log_and_contain{"a connection writer"});
+  } else {
+    close_if_done();
+  }
+}
+
+// One non-blocking gather write (writev) per outbox::max_gather lines, for as much as the
+// kernel takes.
+template <typename Stream>
+void basic_connection<Stream>::write_now() {
+  while (!out_.empty() && socket().is_open()) {
+    outbox::gather_buffers buffers;
+    const std::size_t count = out_.gather(buffers);
+    std::error_code ec;
+    const std::size_t n = stream_.write_some(std::span(buffers.data(), count), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) break;
+    if (ec) return abort();  // the connection broke; the session's read will end too
+    out_.written(n);
+  }
+}
+
+// The slow path: a client that reads slowly, or a stream that only writes asynchronously.
+// Each wait is bounded by write_timeout (TCP: a wait for room; otherwise: one gather write);
+// a client that takes nothing for that long is cut off.
+template <typename Stream>
+awaitable<void> basic_connection<Stream>::wait_and_write(std::shared_ptr<basic_connection> self) {
+  using namespace net::experimental::awaitable_operators;
+  net::steady_timer timer(self->socket().get_executor());
+  while (!self->out_.empty() && self->socket().is_open()) {
+    timer.expires_after(self->write_timeout_);
+    if constexpr (writes_without_waiting<Stream>) {
+      auto result = co_await (self->socket().async_wait(tcp::socket::wait_write, use_nothrow) ||
+                              timer.async_wait(use_nothrow));
+      if (result.index() == 1 || std::get<0>(std::get<0>(result))) {
+        self->abort();
+        break;
+      }
+      self->write_now();
+    } else {
+      // The buffers point into lines the outbox keeps until written() is told, and `||`
+      // returns only once the losing operation has completed, so they outlive the write.
+      outbox::gather_buffers buffers;
+      const std::size_t count = self->out_.gather(buffers);
+      auto result = co_await (
+          net::async_write(self->stream_, std::span(buffers.data(), count), use_nothrow) ||
+          timer.async_wait(use_nothrow));
+      if (result.index() == 1 || std::get<0>(std::get<0>(result))) {
+        self->abort();
+        break;
+      }
+      self->out_.written(std::get<1>(std::get<0>(result)));
+    }
+  }
+  self->writer_ = writer::idle;
+  self->close_if_done();
+}
+
+template <typename Stream>
+void basic_connection<Stream>::close_after_flush() {
+  out_.close_after_flush();
+  if (writer_ == writer::idle) close_if_done();  // otherwise the writer closes when done
+}
+
+template <typename Stream>
+void basic_connection<Stream>::abort() {
+  close_socket();  // first: a write in flight ends before the lines it points into are dropped
+  out_.abort();
+}
+
+template <typename Stream>
+void basic_connection<Stream>::close_if_done() {
+  if (out_.current() == outbox::state::closed) close_socket();
+}
+
+template <typename Stream>
+void basic_connection<Stream>::close_socket() {
+  std::error_code ignored;
+  if (!socket().is_open()) return;
+  socket().shutdown(tcp::socket::shutdown_both, ignored);
+  socket().close(ignored);  // ends the session's pending read with operation_aborted
+}
 
 }  // namespace msgapp::server

@@ -16,7 +16,7 @@ namespace msgapp::server {
 
 struct attach_request {
   conn_id id;
-  std::shared_ptr<peer> out;
+  std::shared_ptr<line_sink> out;
   std::string address;
 };
 struct login_request {
@@ -49,7 +49,7 @@ class hub {
 
   // ---- what sessions call; each suspends only while the inbox is full ----
   // False when the hub has already finished (the session should just end).
-  awaitable<bool> attach(conn_id id, std::shared_ptr<peer> out, std::string address);
+  awaitable<bool> attach(conn_id id, std::shared_ptr<line_sink> out, std::string address);
   // The logged-in user name, or nothing (the hub has replied with the reason).
   awaitable<std::optional<std::string>> login(conn_id id, parsed_command cmd);
   // Several commands in one request: a client that pipelines costs one hop per read, not per line.

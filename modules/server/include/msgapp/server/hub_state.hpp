@@ -1,6 +1,6 @@
 // All shared state of the server and every decision over it, as plain synchronous functions.
 // The hub coroutine (hub.hpp) owns one hub_state and feeds it requests one at a time; tests
-// drive it directly with fake peers and a fake clock.
+// drive it directly with fake line sinks and a fake clock.
 #pragma once
 
 #include <chrono>
@@ -18,7 +18,7 @@
 #include "msgapp/protocol/error.hpp"
 #include "msgapp/server/config.hpp"
 #include "msgapp/server/credentials.hpp"
-#include "msgapp/server/peer.hpp"
+#include "msgapp/server/line_sink.hpp"
 
 namespace msgapp::server {
 
@@ -40,7 +40,7 @@ class hub_state {
 
   // A new connection. False (and the client told why) when the server is full or stopping.
   // `address` is the client's IP address as seen here, handed to peers of private sessions.
-  bool attach(conn_id id, std::shared_ptr<peer> out, std::string address, moment now);
+  bool attach(conn_id id, std::shared_ptr<line_sink> out, std::string address, moment now);
   // A line from a connection that has not logged in. Returns the user name once logged in.
   std::optional<std::string> login(conn_id id, const parsed_command& cmd, moment now);
   // A line from a logged-in connection. Every outcome is one reply on its outbox.
@@ -77,7 +77,7 @@ class hub_state {
   };
   struct connection {
     conn_id id;
-    std::shared_ptr<peer> out;
+    std::shared_ptr<line_sink> out;
     std::string user;  // empty until logged in
     std::chrono::steady_clock::time_point last_active;
     std::string address;             // where private-session peers connect

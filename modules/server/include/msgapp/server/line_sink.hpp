@@ -9,9 +9,9 @@ namespace msgapp::server {
 // One formatted line ("...\n"), shared by every recipient of a broadcast or presence notice.
 using shared_line = std::shared_ptr<const std::string>;
 
-class peer {
+class line_sink {
  public:
-  virtual ~peer() = default;
+  virtual ~line_sink() = default;
   // Queues a line without waiting. False when the outbox is full: the client is not reading.
   virtual bool deliver(shared_line line) = 0;
   // Ends the connection once everything queued has been written.

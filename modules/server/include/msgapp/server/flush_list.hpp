@@ -1,0 +1,38 @@
+// The connections with output to write after the hub's current turn, flushed by one handler.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <msgapp/net.hpp>
+
+namespace msgapp::server {
+
+// Kept per io_context (an Asio service, so a destroyed io_context takes its list along). The
+// first connection scheduled in a turn posts one handler that flushes them all: a broadcast
+// to 200 users costs one post, not 200.
+class flush_list final : public net::execution_context::service {
+ public:
+  using key_type = flush_list;
+  static inline net::execution_context::id id;
+  explicit flush_list(net::execution_context& ctx) : service(ctx) {}
+
+  // Calls conn->flush() once the current handler (the hub's turn) has returned; conn is kept
+  // alive until then. Any connection type works, so a TLS connection shares the same list.
+  template <typename Connection>
+  static void schedule(const net::any_io_executor& ex, std::shared_ptr<Connection> conn) {
+    add(ex, entry{std::move(conn), [](void* c) { static_cast<Connection*>(c)->flush(); }});
+  }
+
+ private:
+  struct entry {
+    std::shared_ptr<void> owner;
+    void (*flush)(void*);  // a function pointer: connections need no second virtual base
+  };
+  static void add(const net::any_io_executor& ex, entry e);
+  void shutdown() override { pending_.clear(); }
+
+  std::vector<entry> pending_;
+};
+
+}  // namespace msgapp::server
