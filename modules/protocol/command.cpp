@@ -155,13 +155,6 @@ tl::expected<command, error> parse_words(word_walker& w, std::string_view verb, 
     if (!w.done()) return usage("active (no arguments)");
     return active_cmd{};
   }
-  if (verb == "private" || verb == "stopprivate") {
-    return tl::unexpected(
-        error{errc::unavailable,
-              fmt::format("{} is a client command: private messages go directly between clients, "
-                          "never through the server",
-                          verb)});
-  }
   // Echo at most a short prefix of the unknown word, so the reply stays well under a line.
   return tl::unexpected(
       error{errc::bad_command,

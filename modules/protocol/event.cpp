@@ -135,4 +135,15 @@ std::optional<event> parse_event(std::string_view line) {
   return std::nullopt;
 }
 
+std::optional<event> to_event(const server_line& l) {
+  if (l.kind != line_kind::event) return std::nullopt;
+  std::string line;
+  line.reserve(l.word.size() + l.time.size() + l.from.size() + l.text.size() + 3);
+  line.append(l.word).append(" ");
+  if (!l.time.empty() || !l.from.empty())
+    line.append(l.time).append(" ").append(l.from).append(" ");
+  line.append(l.text);
+  return parse_event(line);
+}
+
 }  // namespace msgapp::protocol

@@ -61,8 +61,8 @@ std::optional<ok_reply> user_reply(std::string_view rest) {
 std::optional<ok_reply> parse_broadcast(std::string_view rest) {
   const auto count = number<std::size_t>(take_word(rest));
   if (!count) return std::nullopt;
-  const bool skipped = rest.ends_with(words::some_skipped);
-  if (skipped) rest.remove_suffix(words::some_skipped.size());
+  const bool skipped = rest.ends_with(words::part::some_skipped);
+  if (skipped) rest.remove_suffix(words::part::some_skipped.size());
   if (rest != (*count == 1 ? "user" : "users")) return std::nullopt;
   return broadcast_reply{*count, skipped};
 }
@@ -80,17 +80,19 @@ std::optional<ok_reply> parse_users(std::string_view rest) {
 std::optional<ok_reply> parse_private_session(std::string_view rest) {
   const auto user = take_word(rest);
   if (user.empty()) return std::nullopt;
-  if (rest == words::requested) return private_requested_reply{std::string(user)};
-  if (rest == words::accepted) return private_accepted_reply{std::string(user)};
+  if (rest == words::part::requested) return private_requested_reply{std::string(user)};
+  if (rest == words::part::accepted) return private_accepted_reply{std::string(user)};
   return std::nullopt;
 }
+
+}  // namespace
 
 std::optional<ok_reply> parse_ok_text(std::string_view rest) {
   if (take_prefix(rest, words::welcome)) return user_reply<welcome_reply>(rest);
   if (take_prefix(rest, words::delivered_to)) return user_reply<delivered_reply>(rest);
   if (take_prefix(rest, words::queued_for)) {
     const auto to = take_word(rest);
-    if (to.empty() || rest != words::queued_suffix) return std::nullopt;
+    if (to.empty() || rest != words::part::queued_suffix) return std::nullopt;
     return queued_reply{std::string(to)};
   }
   if (take_prefix(rest, words::broadcast_to)) return parse_broadcast(rest);
@@ -103,12 +105,10 @@ std::optional<ok_reply> parse_ok_text(std::string_view rest) {
     if (!port || *port == 0) return std::nullopt;
     return private_port_reply{*port};
   }
-  if (take_prefix(rest, words::private_session_with)) return parse_private_session(rest);
+  if (take_prefix(rest, words::part::private_session_with)) return parse_private_session(rest);
   if (rest == words::active) return active_reply{};
   return std::nullopt;
 }
-
-}  // namespace
 
 std::string format(const ok_reply& r) {
   struct formatter {
@@ -117,11 +117,11 @@ std::string format(const ok_reply& r) {
       return ok_line(words::delivered_to, d.to);
     }
     std::string operator()(const queued_reply& q) const {
-      return ok_line(words::queued_for, q.to, words::queued_suffix);
+      return ok_line(words::queued_for, q.to, words::part::queued_suffix);
     }
     std::string operator()(const broadcast_reply& b) const {
       return fmt::format("{} {} {} user{}{}\n", words::ok, words::broadcast_to, b.sent,
-                         b.sent == 1 ? "" : "s", b.skipped ? words::some_skipped : "");
+                         b.sent == 1 ? "" : "s", b.skipped ? words::part::some_skipped : "");
     }
     std::string operator()(const users_reply& u) const {
       std::size_t size = words::ok.size() + words::users.size() + 2;
@@ -144,10 +144,10 @@ std::string format(const ok_reply& r) {
       return fmt::format("{} {} {}\n", words::ok, words::private_port, p.port);
     }
     std::string operator()(const private_requested_reply& p) const {
-      return ok_line(words::private_session_with, p.user, words::requested);
+      return ok_line(words::part::private_session_with, p.user, words::part::requested);
     }
     std::string operator()(const private_accepted_reply& p) const {
-      return ok_line(words::private_session_with, p.user, words::accepted);
+      return ok_line(words::part::private_session_with, p.user, words::part::accepted);
     }
     std::string operator()(const active_reply&) const { return ok_line(words::active); }
   };

@@ -13,7 +13,7 @@
 namespace msgapp::protocol {
 
 std::string format_greeting() {
-  return fmt::format("{} {} {}\n", words::hello, words::greeting_name, version);
+  return fmt::format("{} {} {}\n", words::hello, words::part::greeting_name, version);
 }
 
 std::string format_ok(std::string_view text) {
@@ -45,28 +45,38 @@ std::string format_time(std::chrono::system_clock::time_point t) {
                      utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
 }
 
-server_line parse_server_line(std::string_view line) {
-  server_line out;
-  out.word = std::string(take_word(line));
+server_line_view view_server_line(std::string_view line) {
+  server_line_view out;
+  out.word = take_word(line);
   if (out.word == words::hello) {
     out.kind = line_kind::greeting;
   } else if (out.word == words::ok) {
     out.kind = line_kind::ok;
   } else if (out.word == words::error) {
     out.kind = line_kind::error;
-    out.code = std::string(take_word(line));
+    out.code = take_word(line);
   } else if (out.word == words::msg || out.word == words::offline || out.word == words::broadcast ||
              out.word == words::presence || out.word == words::private_offer ||
              out.word == words::private_ready) {
-    out.time = std::string(take_word(line));
-    out.from = std::string(take_word(line));
+    out.time = take_word(line);
+    out.from = take_word(line);
   }
-  out.text = std::string(line);
+  out.text = line;
   return out;
 }
 
+server_line parse_server_line(std::string_view line) {
+  const auto v = view_server_line(line);
+  return server_line{v.kind,
+                     std::string(v.word),
+                     std::string(v.code),
+                     std::string(v.time),
+                     std::string(v.from),
+                     std::string(v.text)};
+}
+
 std::optional<int> parse_greeting(std::string_view line) {
-  if (take_word(line) != words::hello || take_word(line) != words::greeting_name) {
+  if (take_word(line) != words::hello || take_word(line) != words::part::greeting_name) {
     return std::nullopt;
   }
   int v = 0;

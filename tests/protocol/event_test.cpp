@@ -90,6 +90,7 @@ TEST_CASE("parse_event reads back every formatted event exactly", "[event]") {
     const auto generic = parse_server_line(body);
     CHECK(generic.kind == line_kind::event);
     CHECK(body.rfind(generic.word + " ", 0) == 0);
+    CHECK(to_event(generic) == parsed);
   }
 }
 
@@ -118,6 +119,7 @@ TEST_CASE("parse_event refuses lines that are not well-formed events", "[event]"
   for (const auto& line : lines) {
     INFO("line: [" << printable(line) << "]");
     CHECK_FALSE(parse_event(line).has_value());
+    CHECK_FALSE(to_event(parse_server_line(line)).has_value());
   }
 }
 

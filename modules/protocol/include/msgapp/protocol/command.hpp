@@ -10,6 +10,7 @@
 
 #include "msgapp/protocol/error.hpp"
 #include "msgapp/protocol/limits.hpp"
+#include "msgapp/protocol/words.hpp"
 
 namespace msgapp::protocol {
 
@@ -77,9 +78,10 @@ std::string format(const command& cmd);
 void append_message(std::string& out, std::string_view to, std::string_view text);
 void append_broadcast(std::string& out, std::string_view text);
 
-// The command words a client can type, for help texts and completion.
+// The command words a person may type to the server, for help texts and completion. (A
+// client's own commands, such as msgclient's private and stopprivate, are not the server's.)
 inline constexpr std::string_view command_words[] = {
-    "message", "broadcast", "whoelse",      "whoelsesince", "block",      "unblock",
-    "logout",  "login",     "startprivate", "private",      "stopprivate"};
+    words::message, words::broadcast, words::whoelse, words::whoelsesince, words::block,
+    words::unblock, words::logout,    words::login,   words::startprivate};
 
 }  // namespace msgapp::protocol

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <variant>
 
+#include "msgapp/protocol/server_line.hpp"
+
 namespace msgapp::protocol {
 
 // `<time>` is the server's UTC time as format_time() writes it.
@@ -82,5 +84,7 @@ std::string format(const event& e);
 // Nothing for a line that is not a well-formed event: a greeting, a reply, a malformed event,
 // or an event word this version does not know (show such lines as they came).
 std::optional<event> parse_event(std::string_view line);
+// The same for a line that parse_server_line already split.
+std::optional<event> to_event(const server_line& line);
 
 }  // namespace msgapp::protocol

@@ -74,6 +74,9 @@ std::string format(const ok_reply& r);
 // version does not know (show its text as it came).
 std::optional<ok_reply> parse_ok_reply(std::string_view line);
 
+// The same for the text after `ok ` (server_line::text of an ok line).
+std::optional<ok_reply> parse_ok_text(std::string_view text);
+
 // A received `error <code> <text>` line; nothing for any other line or an unknown code word.
 std::optional<error> parse_error_reply(std::string_view line);
 

@@ -39,6 +39,13 @@ struct server_line {
 
 server_line parse_server_line(std::string_view line);
 
+// The same split without copies, for readers on a hot path (msgbench): views into `line`.
+struct server_line_view {
+  line_kind kind = line_kind::event;
+  std::string_view word, code, time, from, text;
+};
+server_line_view view_server_line(std::string_view line);
+
 // The protocol version in a greeting (`hello msgapp 1`); nothing for any other line.
 std::optional<int> parse_greeting(std::string_view line);
 

@@ -21,7 +21,6 @@ inline constexpr std::string_view active = "active";  // also the reply
 
 // The first word of a server line that is not an event.
 inline constexpr std::string_view hello = "hello";
-inline constexpr std::string_view greeting_name = "msgapp";
 inline constexpr std::string_view ok = "ok";
 inline constexpr std::string_view error = "error";
 
@@ -40,21 +39,26 @@ inline constexpr std::string_view logged_out = "logged out";
 inline constexpr std::string_view welcome = "welcome";
 inline constexpr std::string_view delivered_to = "delivered to";
 inline constexpr std::string_view queued_for = "queued for";
-inline constexpr std::string_view queued_suffix = "(offline)";
 inline constexpr std::string_view broadcast_to = "broadcast to";
-inline constexpr std::string_view some_skipped = "; some recipients did not get it";
 inline constexpr std::string_view users = "users";
 inline constexpr std::string_view blocked = "blocked";
 inline constexpr std::string_view unblocked = "unblocked";
 inline constexpr std::string_view goodbye = "goodbye";
 inline constexpr std::string_view private_port = "private sessions on port";
-inline constexpr std::string_view private_session_with = "private session with";
-inline constexpr std::string_view requested = "requested";
-inline constexpr std::string_view accepted = "accepted";
 
 // Private sessions, client to client (p2p_wire.hpp).
 inline constexpr std::string_view private_hello = "private-hello";
-inline constexpr std::string_view refused = "refused";
 inline constexpr std::string_view bye = "bye";
+
+// Pieces of lines that are no keywords on their own (the check looks only at the words above).
+namespace part {
+inline constexpr std::string_view greeting_name = "msgapp";  // hello msgapp <version>
+inline constexpr std::string_view queued_suffix = "(offline)";
+inline constexpr std::string_view some_skipped = "; some recipients did not get it";
+inline constexpr std::string_view private_session_with = "private session with";
+inline constexpr std::string_view requested = "requested";
+inline constexpr std::string_view accepted = "accepted";
+inline constexpr std::string_view refused = "refused";  // error refused (private sessions)
+}  // namespace part
 
 }  // namespace msgapp::protocol::words
