@@ -50,9 +50,8 @@ void hub_state::command(conn_id id, parsed_command cmd, moment now) {
           } else if constexpr (std::is_same_v<T, protocol::privateaccept_cmd>) {
             on_privateaccept(*c, v, now);
           } else if constexpr (std::is_same_v<T, protocol::active_cmd>) {
-            reply_ok(
-                *c,
-                protocol::active_reply{});  // last_active was bumped above, like for every command
+            // last_active was bumped above, like for every command
+            reply_ok(*c, protocol::active_reply{});
           }
         },
         *cmd);
