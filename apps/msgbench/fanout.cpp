@@ -180,7 +180,7 @@ msgapp::awaitable<run_result> fanout::run() {
   for (std::size_t s = 0; s < k; ++s)
     senders_.push_back(std::make_unique<sender_state>(ctx_.ex, std::max<std::size_t>(o.window, 1)));
   order_.resize(o.users);
-  result.rep.count("users", o.users);
+  result.rep.count("users", o.users);  // not protocol: a report key
   result.rep.count("senders", k);
   result.rep.count("window", o.window);
   result.rep.count("text_size", o.text_size);
@@ -246,7 +246,7 @@ void fanout::add_results(report& r, bool& ok) const {
   r.flag("exactly_once_in_order", exact);
   ok = ok && exact && errors_ == 0 && unexpected_closes_ == 0 &&
        (!ctx_.adapter.replies_to_sends() || replies == sent);
-  r.flag("ok", ok);
+  r.flag("ok", ok);  // not protocol: a report key
   if (!pool_.first_error().empty()) r.text("first_error", pool_.first_error());
 }
 

@@ -108,13 +108,13 @@ msgapp::awaitable<run_result> login_storm::run() {
   guard_timer_.cancel();
   co_await tasks.wait();
 
-  report_window(result.rep, before, after, logins_, "login");
+  report_window(result.rep, before, after, logins_, "login");  // not protocol: a report key
   result.rep.count("logins", logins_);
   result.rep.count("login_failures", failures_);
   result.rep.count("logout_failures", logout_failures_);
   result.rep.latency("login_latency", login_latency_);
   result.ok = logins_ > 0 && failures_ == 0 && logout_failures_ == 0 && !timed_out_;
-  result.rep.flag("ok", result.ok);
+  result.rep.flag("ok", result.ok);  // not protocol: a report key
   if (!first_error_.empty()) result.rep.text("first_error", first_error_);
   co_return result;
 }

@@ -14,6 +14,9 @@
 
 namespace {
 
+// The login-storm workload: its name on the command line and in reports.
+constexpr const char* login_workload = "login";  // not protocol
+
 using namespace msgbench;
 
 void add_target_options(CLI::App* sub, bench_options& o) {
@@ -48,7 +51,7 @@ void add_message_options(CLI::App* sub, bench_options& o) {
 std::size_t sockets_needed(std::string_view workload, const bench_options& o) {
   if (workload == "idle") return o.connections + 64;
   if (workload == "fanout") return o.users + 64;
-  if (workload == "login") return o.in_flight + 64;
+  if (workload == login_workload) return o.in_flight + 64;
   return 2 * o.pairs + 64;
 }
 
@@ -80,7 +83,7 @@ int run(const std::string& workload, bench_options o) {
   using runner = msgapp::awaitable<run_result> (*)(bench_context);
   const std::map<std::string, runner, std::less<>> runners = {
       {"relay", run_relay},   {"ping", run_relay}, {"slowreader", run_relay},
-      {"fanout", run_fanout}, {"idle", run_idle},  {"login", run_login_storm}};
+      {"fanout", run_fanout}, {"idle", run_idle},  {login_workload, run_login_storm}};
   auto result = asio::co_spawn(io, runners.at(workload)(ctx), asio::use_future);
   io.run();
   const run_result r = result.get();
@@ -139,13 +142,14 @@ int main(int argc, char** argv) {
   idle->add_option("--connections", opts["idle"].connections, "connections to hold")
       ->capture_default_str();
 
-  auto* login = app.add_subcommand("login", "storm of connect, login, logout");
-  add_target_options(login, opts["login"]);
-  opts["login"].users = 1000;
-  login->add_option("--duration", opts["login"].duration_s, "seconds")->capture_default_str();
-  login->add_option("--in-flight", opts["login"].in_flight, "logins in flight")
+  auto* login = app.add_subcommand(login_workload, "storm of connect, login, logout");
+  add_target_options(login, opts[login_workload]);
+  opts[login_workload].users = 1000;
+  login->add_option("--duration", opts[login_workload].duration_s, "seconds")
       ->capture_default_str();
-  login->add_option("--users", opts["login"].users, "distinct names cycled through")
+  login->add_option("--in-flight", opts[login_workload].in_flight, "logins in flight")
+      ->capture_default_str();
+  login->add_option("--users", opts[login_workload].users, "distinct names cycled through")
       ->capture_default_str();
 
   auto* slow = app.add_subcommand(

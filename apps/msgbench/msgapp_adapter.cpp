@@ -1,18 +1,16 @@
-// The msgapp protocol (docs/protocol.md) seen through the adapter interface.
+// The msgapp protocol (docs/protocol.md) seen through the adapter interface. Every line is
+// read and written by modules/protocol, so a change there reaches the benchmark too.
 #include "adapter.hpp"
 
-#include <fmt/format.h>
+#include <msgapp/protocol/command.hpp>
+#include <msgapp/protocol/server_line.hpp>
+#include <msgapp/protocol/words.hpp>
 
 namespace msgbench {
 namespace {
 
-// Splits off the first space-separated word.
-std::string_view take_word(std::string_view& rest) {
-  auto sp = rest.find(' ');
-  auto word = rest.substr(0, sp);
-  rest = sp == std::string_view::npos ? std::string_view{} : rest.substr(sp + 1);
-  return word;
-}
+namespace proto = msgapp::protocol;
+namespace words = msgapp::protocol::words;
 
 class msgapp_adapter final : public protocol_adapter {
  public:
@@ -20,8 +18,9 @@ class msgapp_adapter final : public protocol_adapter {
                                        std::string password) const override {
     auto [ec, greeting] = co_await conn.read_line();
     if (ec) co_return "no greeting: " + ec.message();
-    if (!greeting.starts_with("hello ")) co_return "unexpected greeting: " + std::string(greeting);
-    const std::string command = fmt::format("login {} {}\n", user, password);
+    if (!proto::parse_greeting(greeting)) co_return "unexpected greeting: " + std::string(greeting);
+    const proto::command login_cmd = proto::login_cmd{std::move(user), std::move(password)};
+    const std::string command = proto::format(login_cmd);
     conn.send(command);
     for (;;) {
       auto [rec, line] = co_await conn.read_line();
@@ -34,7 +33,8 @@ class msgapp_adapter final : public protocol_adapter {
   }
 
   msgapp::awaitable<std::string> logout(bench_conn& conn) const override {
-    conn.send("logout\n");
+    const proto::command logout_cmd = proto::logout_cmd{};
+    conn.send(proto::format(logout_cmd));
     bool said_goodbye = false;
     for (;;) {
       auto [ec, line] = co_await conn.read_line();
@@ -49,29 +49,31 @@ class msgapp_adapter final : public protocol_adapter {
   std::string join_group_line() const override { return {}; }
 
   void append_direct(std::string& out, std::string_view to, std::string_view text) const override {
-    out.append("message ").append(to).append(" ").append(text).append("\n");
+    proto::append_message(out, to, text);
   }
   void append_group(std::string& out, std::string_view text) const override {
-    out.append("broadcast ").append(text).append("\n");
+    proto::append_broadcast(out, text);
   }
   void append_pong(std::string&, std::string_view) const override {}
   bool replies_to_sends() const override { return true; }
 
+  // Views only: this runs for every line the benchmark receives.
   parsed_line parse(std::string_view line) const override {
-    std::string_view rest = line;
-    const auto first = take_word(rest);
-    if (first == "ok") return {line_kind::reply_ok, rest};
-    if (first == "error") return {line_kind::reply_error, line};
-    if (first == "msg" || first == "broadcast") {
-      take_word(rest);  // <time>
-      take_word(rest);  // <from>
-      return {first == "msg" ? line_kind::direct : line_kind::group, rest};
+    const auto v = proto::view_server_line(line);
+    switch (v.kind) {
+      case proto::line_kind::ok:
+        return {line_kind::reply_ok, v.text};
+      case proto::line_kind::error:
+        return {line_kind::reply_error, line};
+      case proto::line_kind::greeting:
+        return {line_kind::other, line};
+      case proto::line_kind::event:
+        break;
     }
-    if (first == "presence" && rest.ends_with(" logged out")) {
-      take_word(rest);  // <time>
-      return {line_kind::left, take_word(rest)};
-    }
-    if (first == "timeout" || first == "shutdown") return {line_kind::closing, line};
+    if (v.word == words::msg) return {line_kind::direct, v.text};
+    if (v.word == words::broadcast) return {line_kind::group, v.text};
+    if (v.word == words::presence && v.text == words::logged_out) return {line_kind::left, v.from};
+    if (v.word == words::timeout || v.word == words::shutdown) return {line_kind::closing, line};
     return {line_kind::other, line};
   }
 };

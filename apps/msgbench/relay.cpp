@@ -235,7 +235,7 @@ msgapp::awaitable<run_result> pair_relay::run() {
     while (!drained() && !pool_.timed_out() && bench_clock::now() < drain_deadline)
       co_await progress_.wait_until(drain_deadline);
     const auto after = take_sample(ctx_);
-    report_window(result.rep, before, after, delivered_, "msg");
+    report_window(result.rep, before, after, delivered_, "msg");  // not protocol: a report key
     if (o.slow) co_await wait_for_slow_close(bench_clock::now() + 3s);
   }
   shutting_down_ = true;
@@ -281,7 +281,7 @@ void pair_relay::add_results(report& r, bool& ok) const {
   }
   ok = ok && exact && errors_ == 0 && unexpected_closes_ == 0 &&
        (!ctx_.adapter.replies_to_sends() || replies == sent);
-  r.flag("ok", ok);
+  r.flag("ok", ok);  // not protocol: a report key
   if (!pool_.first_error().empty()) r.text("first_error", pool_.first_error());
 }
 

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <msgapp/protocol/reply.hpp>
+
 namespace msgapp::apps {
 namespace {
 
@@ -36,24 +38,23 @@ std::string error_line(std::string_view text) {
 }
 
 std::string show_login_error(const server_line& reply) {
-  if (reply.code == "login-blocked") return error_line(with_words("blocked", reply.text));
-  if (reply.code == "already-online") return error_line(with_words("already", reply.text));
+  using protocol::code_word;
+  using protocol::errc;
+  if (reply.code == code_word(errc::login_blocked)) {
+    return error_line(with_words("blocked", reply.text));  // not protocol: the screen's word
+  }
+  if (reply.code == code_word(errc::already_online)) {
+    return error_line(with_words("already", reply.text));
+  }
   return error_line(reply.text);
 }
 
 std::vector<std::string> names_in(const server_line& reply) {
-  std::vector<std::string> names;
-  std::string_view rest = reply.text;
-  if (rest.substr(0, 5) != "users") return names;
-  rest.remove_prefix(5);
-  while (!rest.empty()) {
-    while (!rest.empty() && rest.front() == ' ')
-      rest.remove_prefix(1);
-    const auto end = rest.find(' ');
-    if (!rest.empty()) names.emplace_back(rest.substr(0, end));
-    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
-  }
-  return names;
+  if (reply.kind != protocol::line_kind::ok) return {};
+  auto typed = protocol::parse_ok_text(reply.text);
+  auto* users = typed ? std::get_if<protocol::users_reply>(&*typed) : nullptr;
+  if (users == nullptr) return {};
+  return std::move(users->names);
 }
 
 std::string show_reply(const user_command& cmd, const server_line& reply) {
@@ -70,21 +71,43 @@ std::string show_reply(const user_command& cmd, const server_line& reply) {
   return reply.text;
 }
 
+std::optional<std::string> show_event(const protocol::event& event) {
+  struct shower {
+    std::optional<std::string> operator()(const protocol::msg_event& e) const {
+      return fmt::format("{} {}: {}", local_time(e.time, false), e.from, e.text);
+    }
+    std::optional<std::string> operator()(const protocol::broadcast_event& e) const {
+      return fmt::format("{} {} (broadcast): {}", local_time(e.time, false), e.from, e.text);
+    }
+    std::optional<std::string> operator()(const protocol::offline_event& e) const {
+      return fmt::format("{} {} (offline message): {}", local_time(e.time, true), e.from, e.text);
+    }
+    std::optional<std::string> operator()(const protocol::presence_event& e) const {
+      const bool in = e.change == protocol::presence_change::logged_in;
+      return fmt::format("{} {} {}", local_time(e.time, false), e.user,
+                         in ? "logged in" : "logged out");  // not protocol: the screen's words
+    }
+    // The server's sentences say "timed out" and "shutting down"; say it ourselves should its
+    // wording change, since scripts look for these words.
+    std::optional<std::string> operator()(const protocol::timeout_event& e) const {
+      return error_line(with_words("timed out", e.text));
+    }
+    std::optional<std::string> operator()(const protocol::shutdown_event& e) const {
+      return error_line(with_words("the server is shutting down", e.text));
+    }
+    // Setting up a private session is nothing the user needs to see.
+    std::optional<std::string> operator()(const protocol::private_offer_event&) const {
+      return std::nullopt;
+    }
+    std::optional<std::string> operator()(const protocol::private_ready_event&) const {
+      return std::nullopt;
+    }
+  };
+  return std::visit(shower{}, event);
+}
+
 std::optional<std::string> show_event(const server_line& e) {
-  if (e.word == "msg") return fmt::format("{} {}: {}", local_time(e.time, false), e.from, e.text);
-  if (e.word == "broadcast") {
-    return fmt::format("{} {} (broadcast): {}", local_time(e.time, false), e.from, e.text);
-  }
-  if (e.word == "offline") {
-    return fmt::format("{} {} (offline message): {}", local_time(e.time, true), e.from, e.text);
-  }
-  if (e.word == "presence")
-    return fmt::format("{} {} {}", local_time(e.time, false), e.from, e.text);
-  // The server's sentences say "timed out" and "shutting down"; say it ourselves should its
-  // wording change, since scripts look for these words.
-  if (e.word == "timeout") return error_line(with_words("timed out", e.text));
-  if (e.word == "shutdown") return error_line(with_words("the server is shutting down", e.text));
-  if (e.word == "private-offer" || e.word == "private-ready") return std::nullopt;
+  if (const auto typed = protocol::to_event(e)) return show_event(*typed);
   return fmt::format("{} {}", e.word, e.text);  // an event this client does not know yet
 }
 

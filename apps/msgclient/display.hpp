@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <msgapp/client/p2p.hpp>
+#include <msgapp/protocol/event.hpp>
 #include <msgapp/protocol/server_line.hpp>
 
 #include "user_command.hpp"
@@ -31,6 +32,9 @@ std::vector<std::string> names_in(const server_line& reply);
 
 // An event from the server (messages, presence, time-out, shutdown); nothing for the private
 // session set-up events, which the user does not need to see.
+std::optional<std::string> show_event(const protocol::event& event);
+// The same for a line as parse_server_line split it; a line that is no event of this protocol
+// version is shown as it came.
 std::optional<std::string> show_event(const server_line& event);
 
 // Something that happened to a private session; `now` stamps incoming messages.

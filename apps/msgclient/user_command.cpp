@@ -7,22 +7,28 @@
 
 #include <fmt/format.h>
 
+#include <msgapp/protocol/words.hpp>
+
 namespace msgapp::apps {
 namespace {
+
+namespace words = protocol::words;
 
 struct verb_word {
   std::string_view word;
   verb what;
 };
+// Commands the server handles are typed as the protocol spells them, and sent as typed; the
+// last three are the client's own and never reach the server.
 constexpr std::array<verb_word, 11> verbs = {{
-    {"message", verb::message},
-    {"broadcast", verb::broadcast},
-    {"whoelse", verb::whoelse},
-    {"whoelsesince", verb::whoelsesince},
-    {"block", verb::block},
-    {"unblock", verb::unblock},
-    {"logout", verb::logout},
-    {"startprivate", verb::startprivate},
+    {words::message, verb::message},
+    {words::broadcast, verb::broadcast},
+    {words::whoelse, verb::whoelse},
+    {words::whoelsesince, verb::whoelsesince},
+    {words::block, verb::block},
+    {words::unblock, verb::unblock},
+    {words::logout, verb::logout},
+    {words::startprivate, verb::startprivate},
     {"private", verb::private_message},
     {"stopprivate", verb::stopprivate},
     {"help", verb::help},

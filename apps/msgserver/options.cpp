@@ -29,7 +29,7 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   app.add_option("block_duration", block,
                  "seconds a user name stays blocked after 3 wrong passwords in a row")
       ->required();
-  app.add_option("timeout", timeout,
+  app.add_option("timeout", timeout,  // not protocol: the argument's name
                  "seconds without a command before a user is logged out (0: never)")
       ->required();
   app.add_option("--credentials", out.credentials_path,
@@ -38,7 +38,7 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   app.add_option("--bind", out.config.bind_address, "address to listen on")->capture_default_str();
   app.add_option("--log-level", out.log_level,
                  "trace, debug, info, warn, error or off (logs go to stderr)")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))  // not protocol
       ->capture_default_str();
   app.set_version_flag("--version", std::string("msgserver ") + MSGAPP_VERSION);
 

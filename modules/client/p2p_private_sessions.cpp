@@ -1,14 +1,15 @@
 // private_sessions, the class: what msgclient (and the tests) call. The work is done by the
 // coroutines in p2p_sessions.cpp on the state in p2p_state.cpp.
-#include <charconv>
-
 #include <fmt/format.h>
 
-#include "msgapp/client/p2p_wire.hpp"
+#include "msgapp/protocol/command.hpp"
+#include "msgapp/protocol/p2p_wire.hpp"
 #include "msgapp/protocol/text_rules.hpp"
 #include "p2p_state.hpp"
 
 namespace msgapp::client {
+
+namespace wire = protocol::p2p;  // the private-session protocol
 namespace {
 
 p2p_error no_session(std::string_view peer) {
@@ -47,8 +48,9 @@ result<std::uint16_t> private_sessions::listen(net::ip::address address) {
   return bound.port();
 }
 
-std::optional<std::string> private_sessions::accept_offer(const protocol::server_line& offer) {
-  const std::string& token = offer.text;
+std::optional<std::string> private_sessions::accept_offer(
+    const protocol::private_offer_event& offer) {
+  const std::string& token = offer.token;
   const bool well_formed = protocol::is_valid_name(offer.from, protocol::limits{}) &&
                            !token.empty() && token.size() <= 64 &&
                            token.find(' ') == std::string::npos;
@@ -57,30 +59,35 @@ std::optional<std::string> private_sessions::accept_offer(const protocol::server
     return std::nullopt;
   }
   impl_->tokens.expect(offer.from, token, p2p::token_book::clock::now());
-  return fmt::format("privateaccept {} {}", offer.from, token);
+  auto line = protocol::format(protocol::privateaccept_cmd{offer.from, token});
+  line.pop_back();  // the caller sends it as a line: without its '\n'
+  return line;
+}
+
+std::optional<std::string> private_sessions::accept_offer(const protocol::server_line& offer) {
+  const auto e = protocol::to_event(offer);
+  const auto* typed = e ? std::get_if<protocol::private_offer_event>(&*e) : nullptr;
+  if (typed == nullptr) return std::nullopt;
+  return accept_offer(*typed);
 }
 
 void private_sessions::connect(const protocol::server_line& ready) {
+  const auto e = protocol::to_event(ready);
+  const auto* typed = e ? std::get_if<protocol::private_ready_event>(&*e) : nullptr;
+  if (typed != nullptr) return connect(*typed);
+  protocol::private_ready_event unusable;  // connect() reports it as an address that fails
+  unusable.from = ready.from;
+  connect(unusable);
+}
+
+void private_sessions::connect(const protocol::private_ready_event& ready) {
   if (impl_->closed) return;
-  // The text is `<host> <port> <token>`.
-  const std::string_view text = ready.text;
-  const auto first = text.find(' ');
-  const auto second = first == std::string_view::npos ? first : text.find(' ', first + 1);
   std::error_code ec;
-  net::ip::address host;
-  std::uint16_t port = 0;
-  std::string token;
-  if (second != std::string_view::npos) {
-    host = net::ip::make_address(text.substr(0, first), ec);
-    const auto digits = text.substr(first + 1, second - first - 1);
-    const auto [end, pec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-    if (pec != std::errc{} || end != digits.data() + digits.size() || port == 0) {
-      ec = std::make_error_code(std::errc::invalid_argument);
-    }
-    token = std::string(text.substr(second + 1));
-  }
+  const auto host = net::ip::make_address(ready.host, ec);
+  const auto port = ready.port;
+  const auto& token = ready.token;
   std::string failure;
-  if (second == std::string_view::npos || ec || token.empty()) {
+  if (ec || port == 0 || token.empty()) {
     failure = "the server sent an address that does not work";
   } else if (impl_->connecting.size() >= impl_->cfg.max_handshakes) {
     failure = "too many private sessions are being set up; try again";
@@ -112,7 +119,7 @@ tl::expected<void, p2p_error> private_sessions::send(std::string_view peer, std:
   if (auto valid = protocol::check_line(text); !valid) {
     return tl::unexpected(p2p_error{p2p_errc::bad_text, valid.error().text});
   }
-  if (!it->second->outbox.try_send(std::error_code{}, p2p::format_message(text))) {
+  if (!it->second->outbox.try_send(std::error_code{}, wire::format_message(text))) {
     return tl::unexpected(p2p_error{p2p_errc::too_busy,
                                     fmt::format("{}'s client is not keeping up; not sent", peer)});
   }

@@ -7,12 +7,14 @@
 
 #include <msgapp/net/sleep.hpp>
 
-#include "msgapp/client/p2p_wire.hpp"
 #include "msgapp/protocol/line_framer.hpp"
+#include "msgapp/protocol/p2p_wire.hpp"
 #include "msgapp/protocol/text_rules.hpp"
 #include "p2p_state.hpp"
 
 namespace msgapp::client {
+
+namespace wire = protocol::p2p;  // the private-session protocol
 
 using namespace net::experimental::awaitable_operators;
 
@@ -66,11 +68,11 @@ awaitable<end_reason> read_peer(impl_ptr self, link_ptr link, protocol::line_fra
     if (got.ec) co_return link->stopping ? end_reason::you_stopped : end_reason::connection_lost;
     // Lines no client sends (too long, not UTF-8, control bytes) are skipped, not shown.
     if (got.too_long || !protocol::check_line(got.text)) continue;
-    const auto line = p2p::parse_peer_line(got.text);
-    if (line.what == p2p::peer_line::kind::bye) {
+    const auto line = wire::parse_peer_line(got.text);
+    if (line.what == wire::peer_line::kind::bye) {
       co_return link->stopping ? end_reason::you_stopped : end_reason::peer_stopped;
     }
-    if (line.what == p2p::peer_line::kind::message && self->is_current(link)) {
+    if (line.what == wire::peer_line::kind::message && self->is_current(link)) {
       p2p_event e;
       e.what = p2p_event::kind::message;
       e.peer = link->peer;
@@ -88,7 +90,7 @@ awaitable<end_reason> write_peer(impl_ptr self, link_ptr link) {
     if (ec) co_return end_reason::you_stopped;
     auto [wec, n] = co_await net::async_write(link->socket, net::buffer(line), use_nothrow);
     if (wec) co_return link->stopping ? end_reason::you_stopped : end_reason::connection_lost;
-    if (line == p2p::bye) {
+    if (line == wire::bye) {
       std::error_code ignored;
       link->socket.shutdown(tcp::socket::shutdown_send, ignored);
       co_await sleep_for(self->cfg.bye_linger);
@@ -116,15 +118,15 @@ awaitable<std::optional<std::string>> screen_caller(impl_ptr self, socket_ptr so
                                                     protocol::line_framer& framer) {
   handshake_scope scope(self, socket);
   const auto got = co_await (next_line(*socket, framer) || sleep_for(self->cfg.handshake_timeout));
-  std::optional<p2p::hello> hello;
+  std::optional<wire::hello> hello;
   if (got.index() == 0 && !std::get<0>(got).ec && !std::get<0>(got).too_long) {
-    hello = p2p::parse_hello(std::get<0>(got).text);
+    hello = wire::parse_hello(std::get<0>(got).text);
   }
   const bool welcome =
       hello && !self->closed && self->sessions.size() < self->cfg.max_sessions &&
       self->tokens.redeem(hello->user, hello->token, p2p::token_book::clock::now());
   // A refusal is the same two words whatever was wrong: a caller learns nothing.
-  const std::string answer = welcome ? p2p::format_welcome(self->me) : std::string(p2p::refusal);
+  const std::string answer = welcome ? wire::format_welcome(self->me) : std::string(wire::refusal);
   const auto wrote = co_await (net::async_write(*socket, net::buffer(answer), use_nothrow) ||
                                sleep_for(self->cfg.handshake_timeout));
   if (!welcome || wrote.index() != 0 || std::get<0>(std::get<0>(wrote))) co_return std::nullopt;
@@ -176,7 +178,7 @@ awaitable<tl::expected<void, std::string>> introduce(tcp::socket& socket, tcp::e
   auto [wec, n] = co_await net::async_write(socket, net::buffer(hello), use_nothrow);
   if (wec) co_return tl::unexpected(fmt::format("{}'s client hung up", peer));
   const peer_read answer = co_await next_line(socket, framer);
-  const auto name = answer.ec || answer.too_long ? std::nullopt : p2p::parse_welcome(answer.text);
+  const auto name = answer.ec || answer.too_long ? std::nullopt : wire::parse_welcome(answer.text);
   if (!name || *name != peer) co_return tl::unexpected(fmt::format("{}'s client refused", peer));
   co_return tl::expected<void, std::string>{};
 }
@@ -187,7 +189,7 @@ awaitable<tl::expected<void, std::string>> handshake(impl_ptr self, socket_ptr s
                                                      protocol::line_framer& framer) {
   handshake_scope scope(self, socket);
   auto answered =
-      co_await (introduce(*socket, where, p2p::format_hello(self->me, token), peer, framer) ||
+      co_await (introduce(*socket, where, wire::format_hello(self->me, token), peer, framer) ||
                 sleep_for(self->cfg.handshake_timeout));
   if (answered.index() == 1)
     co_return tl::unexpected(fmt::format("no answer from {}'s client", peer));

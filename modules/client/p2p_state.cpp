@@ -4,9 +4,11 @@
 
 #include <algorithm>
 
-#include "msgapp/client/p2p_wire.hpp"
+#include "msgapp/protocol/p2p_wire.hpp"
 
 namespace msgapp::client {
+
+namespace wire = protocol::p2p;  // the private-session protocol
 
 void close_quietly(tcp::socket& socket) {
   std::error_code ignored;
@@ -15,7 +17,7 @@ void close_quietly(tcp::socket& socket) {
 
 void say_bye(const link_ptr& link) {
   if (std::exchange(link->stopping, true)) return;
-  if (!link->outbox.try_send(std::error_code{}, std::string(p2p::bye))) {
+  if (!link->outbox.try_send(std::error_code{}, std::string(wire::bye))) {
     close_quietly(link->socket);
   }
 }

@@ -50,7 +50,8 @@ void hub_state::command(conn_id id, parsed_command cmd, moment now) {
           } else if constexpr (std::is_same_v<T, protocol::privateaccept_cmd>) {
             on_privateaccept(*c, v, now);
           } else if constexpr (std::is_same_v<T, protocol::active_cmd>) {
-            reply_ok(*c, "active");  // last_active was bumped above, like for every command
+            // last_active was bumped above, like for every command
+            reply_ok(*c, protocol::active_reply{});
           }
         },
         *cmd);
@@ -59,7 +60,7 @@ void hub_state::command(conn_id id, parsed_command cmd, moment now) {
 }
 
 void hub_state::on_message(connection& c, const protocol::message_cmd& cmd, moment now) {
-  account* to = other_user(c, cmd.to, "message");
+  account* to = other_user(c, cmd.to, "message");  // not protocol: "you cannot message..."
   if (to == nullptr) return;
   if (to->blocked.contains(c.user)) {
     return reply_error(c, errc::blocked,
@@ -68,20 +69,19 @@ void hub_state::on_message(connection& c, const protocol::message_cmd& cmd, mome
   const auto& time = time_text(now);
   if (to->online) {
     connection& target = connections_.at(*to->online);
-    auto line = protocol::format_event("msg", time, c.user, cmd.text);
+    auto line = protocol::format_msg(time, c.user, cmd.text);
     if (send(target, std::make_shared<const std::string>(std::move(line)))) {
       // The hottest reply of all: made once per recipient and shared by every sender.
       if (!to->delivered_reply) {
-        to->delivered_reply =
-            std::make_shared<const std::string>(protocol::format_ok("delivered to " + cmd.to));
+        to->delivered_reply = std::make_shared<const std::string>(
+            protocol::format(protocol::delivered_reply{cmd.to}));
       }
       send(c, to->delivered_reply);
       return;
     }
     // The recipient stopped reading and is being cut off: keep the message for next time.
   }
-  auto line = std::make_shared<const std::string>(
-      protocol::format_event("offline", time, c.user, cmd.text));
+  auto line = std::make_shared<const std::string>(protocol::format_offline(time, c.user, cmd.text));
   if (to->offline.size() >= cfg_.offline_messages ||
       to->offline_bytes + line->size() > cfg_.offline_bytes) {
     return reply_error(c, errc::queue_full,
@@ -91,13 +91,13 @@ void hub_state::on_message(connection& c, const protocol::message_cmd& cmd, mome
   }
   to->offline_bytes += line->size();
   to->offline.push_back(std::move(line));
-  reply_ok(c, fmt::format("queued for {} (offline)", cmd.to));
+  reply_ok(c, protocol::queued_reply{cmd.to});
 }
 
 void hub_state::on_broadcast(connection& c, const protocol::broadcast_cmd& cmd, moment now) {
   // Formatted once; every recipient's outbox holds the same immutable line.
   const auto line = std::make_shared<const std::string>(
-      protocol::format_event("broadcast", time_text(now), c.user, cmd.text));
+      protocol::format_broadcast(time_text(now), c.user, cmd.text));
   std::size_t sent = 0;
   std::size_t skipped = 0;
   for (auto& [id, other] : connections_) {
@@ -108,17 +108,13 @@ void hub_state::on_broadcast(connection& c, const protocol::broadcast_cmd& cmd, 
       ++sent;
     }
   }
-  reply_ok(c, fmt::format("broadcast to {} user{}{}", sent, sent == 1 ? "" : "s",
-                          skipped > 0 ? "; some recipients did not get it" : ""));
+  reply_ok(c, protocol::broadcast_reply{sent, skipped > 0});
 }
 
 namespace {
-std::string user_list(std::vector<std::string> names) {
+protocol::users_reply user_list(std::vector<std::string> names) {
   std::sort(names.begin(), names.end());
-  std::string text = "users";
-  for (const auto& n : names)
-    text.append(" ").append(n);
-  return text;
+  return protocol::users_reply{std::move(names)};
 }
 }  // namespace
 
@@ -144,26 +140,26 @@ void hub_state::on_whoelsesince(connection& c, const protocol::whoelsesince_cmd&
 }
 
 void hub_state::on_block(connection& c, const protocol::block_cmd& cmd) {
-  if (other_user(c, cmd.user, "block") == nullptr) return;
+  if (other_user(c, cmd.user, "block") == nullptr) return;  // not protocol: prose
   if (!accounts_.at(c.user).blocked.insert(cmd.user).second) {
     return reply_error(c, errc::already_blocked, fmt::format("{} is already blocked", cmd.user));
   }
   spdlog::info("{} blocked {}", c.user, cmd.user);
-  reply_ok(c, fmt::format("blocked {}", cmd.user));
+  reply_ok(c, protocol::blocked_reply{cmd.user});
 }
 
 void hub_state::on_unblock(connection& c, const protocol::unblock_cmd& cmd) {
-  if (other_user(c, cmd.user, "unblock") == nullptr) return;
+  if (other_user(c, cmd.user, "unblock") == nullptr) return;  // not protocol: prose
   if (accounts_.at(c.user).blocked.erase(cmd.user) == 0) {
     return reply_error(c, errc::not_blocked, fmt::format("{} is not blocked", cmd.user));
   }
   spdlog::info("{} unblocked {}", c.user, cmd.user);
-  reply_ok(c, fmt::format("unblocked {}", cmd.user));
+  reply_ok(c, protocol::unblocked_reply{cmd.user});
 }
 
 void hub_state::on_logout(connection& c, moment now) {
-  reply_ok(c, fmt::format("goodbye {}", c.user));
-  end_session(c, "logged out", now);
+  reply_ok(c, protocol::goodbye_reply{c.user});
+  end_session(c, "logged out", now);  // not protocol: the log's reason
   close_gracefully(c);
 }
 

@@ -30,7 +30,7 @@ std::string new_token() {
 
 void hub_state::on_privateport(connection& c, const protocol::privateport_cmd& cmd) {
   c.private_port = cmd.port;
-  reply_ok(c, fmt::format("private sessions on port {}", cmd.port));
+  reply_ok(c, protocol::private_port_reply{cmd.port});
 }
 
 void hub_state::on_startprivate(connection& c, const protocol::startprivate_cmd& cmd, moment now) {
@@ -54,9 +54,9 @@ void hub_state::on_startprivate(connection& c, const protocol::startprivate_cmd&
   const auto token = new_token();
   offers.push_back(private_offer{cmd.user, token, now.mono + offer_lifetime});
   send(peer, std::make_shared<const std::string>(
-                 protocol::format_event("private-offer", time_text(now), c.user, token)));
+                 protocol::format_private_offer(time_text(now), c.user, token)));
   spdlog::info("{} asked {} for a private session", c.user, cmd.user);
-  reply_ok(c, fmt::format("private session with {} requested", cmd.user));
+  reply_ok(c, protocol::private_requested_reply{cmd.user});
 }
 
 void hub_state::on_privateaccept(connection& c, const protocol::privateaccept_cmd& cmd,
@@ -77,10 +77,9 @@ void hub_state::on_privateaccept(connection& c, const protocol::privateaccept_cm
     return reply_error(c, errc::offline, fmt::format("{} is not online any more", cmd.user));
   }
   connection& asker = connections_.at(*asker_acc->online);
-  send(asker, std::make_shared<const std::string>(protocol::format_event(
-                  "private-ready", time_text(now), c.user,
-                  fmt::format("{} {} {}", c.address, c.private_port, cmd.token))));
-  reply_ok(c, fmt::format("private session with {} accepted", cmd.user));
+  send(asker, std::make_shared<const std::string>(protocol::format_private_ready(
+                  time_text(now), c.user, c.address, c.private_port, cmd.token)));
+  reply_ok(c, protocol::private_accepted_reply{cmd.user});
 }
 
 }  // namespace msgapp::server

@@ -85,7 +85,7 @@ std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cm
     acc->failed_logins = 0;
     acc->online = id;
     c->user = attempt->user;
-    reply_ok(*c, fmt::format("welcome {}", c->user));
+    reply_ok(*c, protocol::welcome_reply{c->user});
     // Queued messages follow the welcome, oldest first. An outbox always has room for a full
     // queue (validate() checks it), so this loop only stops early for a broken connection.
     std::size_t delivered = 0;
@@ -95,7 +95,7 @@ std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cm
     }
     acc->offline.erase(acc->offline.begin(),
                        acc->offline.begin() + static_cast<std::ptrdiff_t>(delivered));
-    announce(c->user, "logged in", now);
+    announce(c->user, protocol::presence_change::logged_in, now);
     spdlog::info("{} logged in (connection {})", c->user, id);
     result = c->user;
   }
@@ -118,8 +118,7 @@ void hub_state::sweep(moment now) {
     for (auto& [id, c] : connections_) {
       if (c.closing || now.mono - c.last_active < cfg_.timeout) continue;
       const auto what = c.user.empty() ? "without logging in" : "without a command";
-      send(c, make_line(protocol::format_notice(
-                  "timeout",
+      send(c, make_line(protocol::format_timeout(
                   fmt::format("timed out after {} {}; logged out", human(cfg_.timeout), what))));
       end_session(c, "timed out", now);
       close_gracefully(c);
@@ -137,7 +136,7 @@ void hub_state::shut_down(moment now) {
   stopping_ = true;
   stop_deadline_ = now.mono + cfg_.shutdown_grace;
   spdlog::info("shutting down: closing {} connections", connections_.size());
-  const auto notice = make_line(protocol::format_notice("shutdown", "the server is shutting down"));
+  const auto notice = make_line(protocol::format_shutdown("the server is shutting down"));
   for (auto& [id, c] : connections_) {
     c.out->deliver(notice);
     forget_login(c, now);  // everyone is leaving: no presence notices
@@ -153,8 +152,8 @@ bool hub_state::send(connection& c, shared_line line) {
   return false;
 }
 
-void hub_state::reply_ok(connection& c, std::string_view text) {
-  send(c, make_line(protocol::format_ok(text)));
+void hub_state::reply_ok(connection& c, const protocol::ok_reply& reply) {
+  send(c, make_line(protocol::format(reply)));
 }
 
 void hub_state::reply_error(connection& c, errc code, std::string text) {
@@ -165,7 +164,7 @@ void hub_state::end_session(connection& c, std::string_view reason, moment now) 
   if (c.user.empty()) return;
   const std::string user = forget_login(c, now);
   spdlog::info("{} logged out ({})", user, reason);
-  announce(user, "logged out", now);
+  announce(user, protocol::presence_change::logged_out, now);
 }
 
 std::string hub_state::forget_login(connection& c, moment now) {
@@ -199,9 +198,9 @@ void hub_state::reply_unknown_user(connection& c, std::string_view name) {
   reply_error(c, errc::unknown_user, fmt::format("no user named '{}'", name));
 }
 
-void hub_state::announce(const std::string& user, std::string_view what, moment now) {
+void hub_state::announce(const std::string& user, protocol::presence_change change, moment now) {
   const auto& blocked = accounts_.at(user).blocked;
-  const auto line = make_line(protocol::format_event("presence", time_text(now), user, what));
+  const auto line = make_line(protocol::format_presence(time_text(now), user, change));
   for (auto& [id, c] : connections_) {
     if (c.user.empty() || c.user == user || c.closing || blocked.contains(c.user)) continue;
     send(c, line);

@@ -2,13 +2,13 @@
 #include <catch2/catch.hpp>
 
 #include <msgapp/client/p2p_tokens.hpp>
-#include <msgapp/client/p2p_wire.hpp>
+#include <msgapp/protocol/p2p_wire.hpp>
 
 namespace {
 
 using namespace std::chrono_literals;
 using msgapp::client::p2p::token_book;
-namespace p2p = msgapp::client::p2p;
+namespace p2p = msgapp::protocol::p2p;
 
 const token_book::clock::time_point t0{};
 

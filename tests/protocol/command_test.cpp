@@ -238,11 +238,11 @@ const std::vector<refuse_case> refuse_cases = {
     {"privateaccept " + name33 + " " + token32, errc::unknown_user},
     // active
     {"active now", errc::usage},
-    // Client commands, never sent through the server.
-    {"private", errc::unavailable},
-    {"private bob hello there", errc::unavailable},
-    {"stopprivate", errc::unavailable},
-    {"stopprivate bob", errc::unavailable},
+    // msgclient's own commands are not in the server's grammar: unknown like any other word.
+    {"private", errc::bad_command},
+    {"private bob hello there", errc::bad_command},
+    {"stopprivate", errc::bad_command},
+    {"stopprivate bob", errc::bad_command},
 };
 
 }  // namespace
@@ -313,11 +313,12 @@ TEST_CASE("parse_command explains refusals in their texts", "[command]") {
     REQUIRE_FALSE(parsed.has_value());
     CHECK_THAT(parsed.error().text, Catch::Contains("2049") && Catch::Contains("2048"));
   }
-  SECTION("unavailable names the command") {
+  SECTION("a client's own command is an unknown command, and named") {
     for (const char* verb : {"private", "stopprivate"}) {
       const auto parsed = parse_command(std::string(verb) + " bob", limits{});
       REQUIRE_FALSE(parsed.has_value());
-      CHECK_THAT(parsed.error().text, Catch::StartsWith(verb));
+      CHECK(parsed.error().code == errc::bad_command);
+      CHECK_THAT(parsed.error().text, Catch::StartsWith("unknown command '" + std::string(verb)));
     }
   }
 }

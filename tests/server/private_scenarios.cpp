@@ -37,8 +37,8 @@ TEST_CASE("startprivate is refused for unknown, self, offline, blocking and deaf
         {"startprivate", "usage"},
         {"privateport 0", "usage"},
         {"privateport 70000", "usage"},
-        {"private bob hi", "unavailable"},
-        {"stopprivate", "unavailable"},
+        {"private bob hi", "bad-command"},  // msgclient's own commands are unknown here
+        {"stopprivate", "bad-command"},
     };
     for (const auto& r : refusals) {
       const auto reply = co_await must(alice.request(r.line));

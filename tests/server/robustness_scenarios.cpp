@@ -56,8 +56,8 @@ TEST_CASE("bad input gets a clear error and the session goes on") {
         {"login alice alice-pw\n", "already-logged-in"},
         {"message bob " + std::string(2049, 'x') + "\n", "text-too-long"},
         {"startprivate bob\n", "unavailable"},  // bob's client sent no privateport
-        {"private bob hi\n", "unavailable"},
-        {"stopprivate bob\n", "unavailable"},
+        {"private bob hi\n", "bad-command"},    // msgclient's own commands are unknown here
+        {"stopprivate bob\n", "bad-command"},
     };
     for (const auto& [bytes, code] : after_login) {
       const auto reply = co_await raw_request(c, bytes);

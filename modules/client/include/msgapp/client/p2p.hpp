@@ -14,6 +14,7 @@
 
 #include <msgapp/client/client.hpp>
 #include <msgapp/net.hpp>
+#include <msgapp/protocol/event.hpp>
 #include <msgapp/protocol/server_line.hpp>
 
 namespace msgapp::client {
@@ -78,10 +79,12 @@ class private_sessions {
   // The server relayed `private-offer <time> <user> <token>`: one connection from that user
   // with that token is now welcome. Returns the `privateaccept` line for the server, or
   // nothing when the offer is malformed or there is no room for another session.
+  std::optional<std::string> accept_offer(const protocol::private_offer_event& offer);
   std::optional<std::string> accept_offer(const protocol::server_line& offer);
 
   // The server relayed `private-ready <time> <user> <host> <port> <token>`: connect to that
   // user in the background. The outcome is a `started` or `failed` event.
+  void connect(const protocol::private_ready_event& ready);
   void connect(const protocol::server_line& ready);
 
   // Sends one message to `peer` (the line goes out in the background).

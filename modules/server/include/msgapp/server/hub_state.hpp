@@ -16,6 +16,8 @@
 
 #include "msgapp/protocol/command.hpp"
 #include "msgapp/protocol/error.hpp"
+#include "msgapp/protocol/event.hpp"
+#include "msgapp/protocol/reply.hpp"
 #include "msgapp/server/config.hpp"
 #include "msgapp/server/credentials.hpp"
 #include "msgapp/server/line_sink.hpp"
@@ -100,7 +102,7 @@ class hub_state {
 
   // Output. A failed delivery marks the connection for cutting off (done by finish_turn).
   bool send(connection& c, shared_line line);
-  void reply_ok(connection& c, std::string_view text);
+  void reply_ok(connection& c, const protocol::ok_reply& reply);
   void reply_error(connection& c, protocol::errc code, std::string text);
   void end_session(connection& c, std::string_view reason, moment now);
   std::string forget_login(connection& c, moment now);  // returns who it was
@@ -109,7 +111,7 @@ class hub_state {
   // reply sent) when it is the asker or nobody.
   account* other_user(connection& c, std::string_view name, std::string_view action);
   void reply_unknown_user(connection& c, std::string_view name);
-  void announce(const std::string& user, std::string_view what, moment now);
+  void announce(const std::string& user, protocol::presence_change change, moment now);
   void finish_turn(moment now);
 
   const std::string& time_text(moment now);  // format_time, computed once per second

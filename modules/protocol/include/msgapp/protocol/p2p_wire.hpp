@@ -1,18 +1,19 @@
-// The lines two clients exchange on a private session (docs/protocol.md, "Private sessions").
+// The private-session protocol: the lines two clients exchange (docs/protocol.md, "Private
+// sessions"). The server never sees them; they live beside its protocol all the same.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace msgapp::client::p2p {
+namespace msgapp::protocol::p2p {
 
 // ---- formatting (each result ends with '\n', ready to write) ----
 std::string format_hello(std::string_view me, std::string_view token);  // the caller's first line
 std::string format_welcome(std::string_view me);                        // "ok <me>"
 std::string format_message(std::string_view text);                      // "msg <text>"
-inline constexpr std::string_view refusal = "error refused\n";
-inline constexpr std::string_view bye = "bye\n";
+inline constexpr std::string_view refusal = "error refused\n";  // words::error, words::refused
+inline constexpr std::string_view bye = "bye\n";                // words::bye
 
 // ---- parsing (a line without its '\n') ----
 struct hello {
@@ -32,4 +33,4 @@ struct peer_line {
 };
 peer_line parse_peer_line(std::string_view line);
 
-}  // namespace msgapp::client::p2p
+}  // namespace msgapp::protocol::p2p
