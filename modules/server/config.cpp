@@ -21,8 +21,17 @@ tl::expected<void, std::string> validate(const config& c) {
     return tl::unexpected(fmt::format("outbox_bytes ({}) must exceed offline_bytes ({}) + max_line",
                                       c.outbox_bytes, c.offline_bytes));
   }
-  if (c.max_connections == 0 || c.hub_inbox == 0) {
-    return tl::unexpected(std::string("max_connections and hub_inbox must be 1 or more"));
+  if (c.max_connections == 0 || c.hub_inbox == 0 || c.max_batch == 0 || c.private_offers == 0) {
+    return tl::unexpected(
+        std::string("max_connections, hub_inbox, max_batch and private_offers must be 1 or more"));
+  }
+  if (c.private_offer_lifetime.count() <= 0) {
+    return tl::unexpected(std::string("private_offer_lifetime must be positive"));
+  }
+  // Whole 32-bit words of randomness, and at most 64 hex digits: the longest token that
+  // `privateaccept` takes.
+  if (c.token_bits % 32 != 0 || c.token_bits < 64 || c.token_bits > 256) {
+    return tl::unexpected(std::string("token_bits must be 64, 96, ..., 256"));
   }
   return {};
 }

@@ -6,61 +6,62 @@ namespace msgapp::server {
 using namespace net::experimental::awaitable_operators;
 
 hub::hub(net::any_io_executor ex, const config& cfg, const credentials& accounts)
-    : inbox_(ex, cfg.hub_inbox), state_(cfg, accounts), sweep_every_(sweep_interval(cfg)) {}
+    : inbox_(ex, cfg.hub_inbox),
+      state_(cfg, accounts, random_tokens(cfg.token_bits)),
+      sweep_every_(sweep_interval(cfg)) {}
 
 awaitable<void> hub::run() {
   co_await (serve() || sweep_periodically());
 }
 
 awaitable<void> hub::serve() {
-  // Stop only once shutdown is complete AND nothing is left in the inbox: a buffered attach
-  // must still be answered (refused), or its session would wait forever.
-  while (!(state_.finished() && !inbox_.ready())) {
+  while (!done()) {
     auto [ec, request] = co_await inbox_.async_receive(use_nothrow);
-    if (ec) break;
-    handle(request);
+    if (ec) break;  // closed by shut_down(): nothing was left to do
+    const auto now = moment::now();
+    std::visit([&](auto& r) { handle(r, now); }, request);
   }
   inbox_.close();  // sessions that post from now on are told at once that the hub is gone
 }
 
-void hub::handle(hub_request& request) {
-  const auto now = moment::now();
-  std::visit(
-      [&](auto& r) {
-        using T = std::decay_t<decltype(r)>;
-        if constexpr (std::is_same_v<T, attach_request>) {
-          state_.attach(r.id, std::move(r.out), std::move(r.address), now);
-        } else if constexpr (std::is_same_v<T, login_request>) {
-          r.reply->try_send(net::error_code{}, state_.login(r.id, r.cmd, now));
-        } else if constexpr (std::is_same_v<T, command_request>) {
-          for (auto& cmd : r.cmds)
-            state_.command(r.id, std::move(cmd), now);
-        } else if constexpr (std::is_same_v<T, detach_request>) {
-          state_.detach(r.id, r.reason, now);
-        } else if constexpr (std::is_same_v<T, sweep_request>) {
-          state_.sweep(now);
-        } else if constexpr (std::is_same_v<T, shutdown_request>) {
-          state_.shut_down(now);
-        }
-      },
-      request);
+void hub::handle(attach_request& r, moment now) {
+  state_.attach(r.id, std::move(r.out), std::move(r.address), now);
+}
+
+void hub::handle(login_request& r, moment now) {
+  r.reply->try_send(net::error_code{}, state_.login(r.id, r.cmd, now));
+}
+
+void hub::handle(command_request& r, moment now) {
+  for (auto& cmd : r.cmds)
+    state_.command(r.id, std::move(cmd), now);
+}
+
+void hub::handle(detach_request& r, moment now) {
+  state_.detach(r.id, r.reason, now);
 }
 
 // One timer for the whole server instead of one per session: idle sessions cost nothing.
+// It calls hub_state directly instead of queueing behind the sessions' requests: time-outs
+// and the end of shutdown's grace period must not wait for a busy inbox. That is safe
+// without a lock because serve() runs on the same thread and never suspends inside
+// hub_state, so the sweep always runs between two requests.
 awaitable<void> hub::sweep_periodically() {
   net::steady_timer timer(inbox_.get_executor());
   for (;;) {
     timer.expires_after(sweep_every_);
     auto [ec] = co_await timer.async_wait(use_nothrow);
     if (ec) co_return;
-    hub_request sweep = sweep_request{};
-    inbox_.try_send(net::error_code{}, std::move(sweep));  // inbox full: the hub is busy, skip
+    state_.sweep(moment::now());
   }
 }
 
+// Direct, like the sweep (same thread, between two requests), so it never waits in the inbox.
 void hub::shut_down() {
-  hub_request stop = shutdown_request{};
-  net::co_spawn(inbox_.get_executor(), post(std::move(stop)), net::detached);
+  state_.shut_down(moment::now());
+  // With no connection left to detach, no request may come to wake serve(): closing the
+  // empty inbox does. (If requests are waiting, serve() wakes for them and checks done().)
+  if (done()) inbox_.close();
 }
 
 awaitable<bool> hub::post(hub_request request) {

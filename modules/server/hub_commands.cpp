@@ -15,51 +15,24 @@ namespace msgapp::server {
 using protocol::errc;
 
 void hub_state::command(conn_id id, parsed_command cmd, moment now) {
-  connection* c = find_connection(id);
+  conn_state* c = find_connection(id);
   if (c == nullptr || c->closing) return;  // already told to go; late lines are ignored
+  // Sessions send commands only once logged in, and a connection whose login ends is closing,
+  // so c->user is set here.
   c->last_active = now.mono;
-  if (!cmd) {
-    reply_error(*c, cmd.error().code, std::move(cmd.error().text));
-  } else if (c->user.empty()) {
-    reply_error(*c, errc::not_logged_in, "log in first: login <user> <password>");
+  if (cmd) {
+    std::visit([&](const auto& v) { on(*c, v, now); }, *cmd);
   } else {
-    std::visit(
-        [&](const auto& v) {
-          using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, protocol::login_cmd>) {
-            reply_error(*c, errc::already_logged_in,
-                        fmt::format("you are already logged in as {}", c->user));
-          } else if constexpr (std::is_same_v<T, protocol::message_cmd>) {
-            on_message(*c, v, now);
-          } else if constexpr (std::is_same_v<T, protocol::broadcast_cmd>) {
-            on_broadcast(*c, v, now);
-          } else if constexpr (std::is_same_v<T, protocol::whoelse_cmd>) {
-            on_whoelse(*c);
-          } else if constexpr (std::is_same_v<T, protocol::whoelsesince_cmd>) {
-            on_whoelsesince(*c, v, now);
-          } else if constexpr (std::is_same_v<T, protocol::block_cmd>) {
-            on_block(*c, v);
-          } else if constexpr (std::is_same_v<T, protocol::unblock_cmd>) {
-            on_unblock(*c, v);
-          } else if constexpr (std::is_same_v<T, protocol::logout_cmd>) {
-            on_logout(*c, now);
-          } else if constexpr (std::is_same_v<T, protocol::privateport_cmd>) {
-            on_privateport(*c, v);
-          } else if constexpr (std::is_same_v<T, protocol::startprivate_cmd>) {
-            on_startprivate(*c, v, now);
-          } else if constexpr (std::is_same_v<T, protocol::privateaccept_cmd>) {
-            on_privateaccept(*c, v, now);
-          } else if constexpr (std::is_same_v<T, protocol::active_cmd>) {
-            // last_active was bumped above, like for every command
-            reply_ok(*c, protocol::active_reply{});
-          }
-        },
-        *cmd);
+    reply_error(*c, cmd.error().code, std::move(cmd.error().text));
   }
   finish_turn(now);
 }
 
-void hub_state::on_message(connection& c, const protocol::message_cmd& cmd, moment now) {
+void hub_state::on(conn_state& c, const protocol::login_cmd&, moment) {
+  reply_error(c, errc::already_logged_in, fmt::format("you are already logged in as {}", c.user));
+}
+
+void hub_state::on(conn_state& c, const protocol::message_cmd& cmd, moment now) {
   account* to = other_user(c, cmd.to, "message");  // not protocol: "you cannot message..."
   if (to == nullptr) return;
   if (to->blocked.contains(c.user)) {
@@ -68,7 +41,7 @@ void hub_state::on_message(connection& c, const protocol::message_cmd& cmd, mome
   }
   const auto& time = time_text(now);
   if (to->online) {
-    connection& target = connections_.at(*to->online);
+    conn_state& target = connections_.at(*to->online);
     auto line = protocol::format_msg(time, c.user, cmd.text);
     if (send(target, std::make_shared<const std::string>(std::move(line)))) {
       // The hottest reply of all: made once per recipient and shared by every sender.
@@ -94,7 +67,7 @@ void hub_state::on_message(connection& c, const protocol::message_cmd& cmd, mome
   reply_ok(c, protocol::queued_reply{cmd.to});
 }
 
-void hub_state::on_broadcast(connection& c, const protocol::broadcast_cmd& cmd, moment now) {
+void hub_state::on(conn_state& c, const protocol::broadcast_cmd& cmd, moment now) {
   // Formatted once; every recipient's outbox holds the same immutable line.
   const auto line = std::make_shared<const std::string>(
       protocol::format_broadcast(time_text(now), c.user, cmd.text));
@@ -118,7 +91,7 @@ protocol::users_reply user_list(std::vector<std::string> names) {
 }
 }  // namespace
 
-void hub_state::on_whoelse(connection& c) {
+void hub_state::on(conn_state& c, const protocol::whoelse_cmd&, moment) {
   std::vector<std::string> names;
   for (const auto& [name, acc] : accounts_) {
     if (acc.online && name != c.user && !acc.blocked.contains(c.user)) names.push_back(name);
@@ -126,7 +99,7 @@ void hub_state::on_whoelse(connection& c) {
   reply_ok(c, user_list(std::move(names)));
 }
 
-void hub_state::on_whoelsesince(connection& c, const protocol::whoelsesince_cmd& cmd, moment now) {
+void hub_state::on(conn_state& c, const protocol::whoelsesince_cmd& cmd, moment now) {
   // Past about a century every window means "ever"; clamping keeps the arithmetic in range.
   constexpr std::uint64_t century = 100ULL * 365 * 24 * 3600;
   const auto window = std::chrono::seconds(std::min(cmd.seconds, century));
@@ -139,7 +112,7 @@ void hub_state::on_whoelsesince(connection& c, const protocol::whoelsesince_cmd&
   reply_ok(c, user_list(std::move(names)));
 }
 
-void hub_state::on_block(connection& c, const protocol::block_cmd& cmd) {
+void hub_state::on(conn_state& c, const protocol::block_cmd& cmd, moment) {
   if (other_user(c, cmd.user, "block") == nullptr) return;  // not protocol: prose
   if (!accounts_.at(c.user).blocked.insert(cmd.user).second) {
     return reply_error(c, errc::already_blocked, fmt::format("{} is already blocked", cmd.user));
@@ -148,7 +121,7 @@ void hub_state::on_block(connection& c, const protocol::block_cmd& cmd) {
   reply_ok(c, protocol::blocked_reply{cmd.user});
 }
 
-void hub_state::on_unblock(connection& c, const protocol::unblock_cmd& cmd) {
+void hub_state::on(conn_state& c, const protocol::unblock_cmd& cmd, moment) {
   if (other_user(c, cmd.user, "unblock") == nullptr) return;  // not protocol: prose
   if (accounts_.at(c.user).blocked.erase(cmd.user) == 0) {
     return reply_error(c, errc::not_blocked, fmt::format("{} is not blocked", cmd.user));
@@ -157,10 +130,14 @@ void hub_state::on_unblock(connection& c, const protocol::unblock_cmd& cmd) {
   reply_ok(c, protocol::unblocked_reply{cmd.user});
 }
 
-void hub_state::on_logout(connection& c, moment now) {
+void hub_state::on(conn_state& c, const protocol::logout_cmd&, moment now) {
   reply_ok(c, protocol::goodbye_reply{c.user});
   end_session(c, "logged out", now);  // not protocol: the log's reason
   close_gracefully(c);
+}
+
+void hub_state::on(conn_state& c, const protocol::active_cmd&, moment) {
+  reply_ok(c, protocol::active_reply{});  // a keep-alive: command() has already bumped last_active
 }
 
 }  // namespace msgapp::server

@@ -24,7 +24,8 @@ shared_line make_line(std::string text) {
 
 }  // namespace
 
-hub_state::hub_state(config cfg, const credentials& accounts) : cfg_(std::move(cfg)) {
+hub_state::hub_state(config cfg, const credentials& accounts, token_source tokens)
+    : cfg_(std::move(cfg)), new_token_(std::move(tokens)) {
   for (const auto& [name, password] : accounts)
     accounts_[name].password = password;
 }
@@ -38,12 +39,12 @@ bool hub_state::attach(conn_id id, std::shared_ptr<line_sink> out, std::string a
     spdlog::warn("connection {} refused: {}", id, stopping_ ? "stopping" : "server full");
     return false;
   }
-  connections_.emplace(id, connection{id, std::move(out), {}, now.mono, std::move(address)});
+  connections_.emplace(id, conn_state{id, std::move(out), {}, now.mono, std::move(address)});
   return true;
 }
 
 std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cmd, moment now) {
-  connection* c = find_connection(id);
+  conn_state* c = find_connection(id);
   if (c == nullptr || c->closing) return std::nullopt;
   c->last_active = now.mono;
   std::optional<std::string> result;
@@ -104,7 +105,7 @@ std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cm
 }
 
 void hub_state::detach(conn_id id, std::string_view reason, moment now) {
-  connection* c = find_connection(id);
+  conn_state* c = find_connection(id);
   if (c == nullptr) return;
   end_session(*c, reason, now);
   spdlog::info("connection {} closed: {}", id, reason);
@@ -146,28 +147,28 @@ void hub_state::shut_down(moment now) {
 
 // ---- output and bookkeeping shared by every request ----
 
-bool hub_state::send(connection& c, shared_line line) {
+bool hub_state::send(conn_state& c, shared_line line) {
   if (c.out->deliver(std::move(line))) return true;
   too_slow_.push_back(c.id);
   return false;
 }
 
-void hub_state::reply_ok(connection& c, const protocol::ok_reply& reply) {
+void hub_state::reply_ok(conn_state& c, const protocol::ok_reply& reply) {
   send(c, make_line(protocol::format(reply)));
 }
 
-void hub_state::reply_error(connection& c, errc code, std::string text) {
+void hub_state::reply_error(conn_state& c, errc code, std::string text) {
   send(c, make_line(protocol::format_error(protocol::error{code, std::move(text)})));
 }
 
-void hub_state::end_session(connection& c, std::string_view reason, moment now) {
+void hub_state::end_session(conn_state& c, std::string_view reason, moment now) {
   if (c.user.empty()) return;
   const std::string user = forget_login(c, now);
   spdlog::info("{} logged out ({})", user, reason);
   announce(user, protocol::presence_change::logged_out, now);
 }
 
-std::string hub_state::forget_login(connection& c, moment now) {
+std::string hub_state::forget_login(conn_state& c, moment now) {
   if (c.user.empty()) return {};
   std::string user = std::exchange(c.user, {});
   auto& acc = accounts_.at(user);
@@ -178,12 +179,12 @@ std::string hub_state::forget_login(connection& c, moment now) {
   return user;
 }
 
-void hub_state::close_gracefully(connection& c) {
+void hub_state::close_gracefully(conn_state& c) {
   c.out->close_after_flush();
   c.closing = true;  // lines it still sends are ignored until it detaches
 }
 
-hub_state::account* hub_state::other_user(connection& c, std::string_view name,
+hub_state::account* hub_state::other_user(conn_state& c, std::string_view name,
                                           std::string_view action) {
   if (name == c.user) {
     reply_error(c, errc::self, fmt::format("you cannot {} yourself", action));
@@ -194,7 +195,7 @@ hub_state::account* hub_state::other_user(connection& c, std::string_view name,
   return acc;
 }
 
-void hub_state::reply_unknown_user(connection& c, std::string_view name) {
+void hub_state::reply_unknown_user(conn_state& c, std::string_view name) {
   reply_error(c, errc::unknown_user, fmt::format("no user named '{}'", name));
 }
 
@@ -213,7 +214,7 @@ void hub_state::finish_turn(moment now) {
   while (!too_slow_.empty()) {
     const auto ids = std::exchange(too_slow_, {});
     for (const conn_id id : ids) {
-      connection* c = find_connection(id);
+      conn_state* c = find_connection(id);
       if (c == nullptr || c->closing) continue;
       spdlog::warn("cutting off connection {} ({}): outbox full, the client is not reading", id,
                    c->user.empty() ? "not logged in" : c->user);
@@ -238,7 +239,7 @@ hub_state::account* hub_state::find_account(std::string_view name) {
   return it == accounts_.end() ? nullptr : &it->second;
 }
 
-hub_state::connection* hub_state::find_connection(conn_id id) {
+hub_state::conn_state* hub_state::find_connection(conn_id id) {
   const auto it = connections_.find(id);
   return it == connections_.end() ? nullptr : &it->second;
 }

@@ -9,8 +9,6 @@
 namespace msgapp::server {
 namespace {
 
-constexpr std::size_t max_batch = 256;  // commands per hub request
-
 parsed_command parse(const connection::line& line, const protocol::limits& lim) {
   if (line.too_long) {
     return tl::unexpected(protocol::error{
@@ -49,7 +47,7 @@ awaitable<std::error_code> chat(connection& conn, conn_id id, hub& the_hub, cons
     if (!line) co_return line.error();
     std::vector<parsed_command> batch;
     batch.push_back(parse(*line, cfg.limits));
-    while (batch.size() < max_batch) {
+    while (batch.size() < cfg.max_batch) {
       const auto more = conn.buffered_line();
       if (!more) break;
       batch.push_back(parse(*more, cfg.limits));

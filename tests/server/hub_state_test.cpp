@@ -1,79 +1,8 @@
 // hub_state without sockets or timers: fake line sinks record what the hub sends, and time is a
 // number of milliseconds the test chooses, so time windows are exact and nothing sleeps.
-#include <spdlog/spdlog.h>
-#include <catch2/catch.hpp>
+#include "hub_fixture.hpp"
 
-#include <msgapp/server/hub_state.hpp>
-
-namespace {
-
-using namespace msgapp;
-using namespace std::chrono_literals;
-using server::conn_id;
-using server::hub_state;
-
-struct fake_sink final : server::line_sink {
-  std::vector<std::string> lines;
-  std::size_t capacity = 1000;  // lines it accepts before "the client stopped reading"
-  bool flushed_close = false;
-  bool aborted = false;
-
-  bool deliver(server::shared_line line) override {
-    if (lines.size() >= capacity) return false;
-    lines.push_back(*line);
-    return true;
-  }
-  void close_after_flush() override { flushed_close = true; }
-  void abort() override { aborted = true; }
-
-  std::string last() const {
-    return lines.empty() ? "" : lines.back().substr(0, lines.back().size() - 1);
-  }
-  bool saw(std::string_view prefix) const {
-    for (const auto& l : lines)
-      if (l.rfind(prefix, 0) == 0) return true;
-    return false;
-  }
-};
-
-server::moment at(std::chrono::milliseconds t) {
-  return {std::chrono::steady_clock::time_point(t + 1000h),
-          std::chrono::system_clock::time_point(1'700'000'000s + t)};
-}
-
-server::parsed_command cmd(std::string_view line) {
-  return protocol::parse_command(line, protocol::limits{});
-}
-
-struct hub_fixture {
-  hub_fixture() { spdlog::set_level(spdlog::level::off); }
-  server::config cfg = [] {
-    server::config c;
-    c.block_duration = 10s;
-    c.timeout = 60s;
-    c.offline_messages = 3;
-    return c;
-  }();
-  hub_state hub{cfg, {{"alice", "a"}, {"bob", "b"}, {"carol", "c"}}};
-  std::map<conn_id, std::shared_ptr<fake_sink>> sinks;
-  conn_id next = 1;
-
-  std::pair<conn_id, fake_sink*> connect(std::chrono::milliseconds t = 0ms) {
-    auto p = std::make_shared<fake_sink>();
-    const conn_id id = next++;
-    sinks[id] = p;
-    REQUIRE(hub.attach(id, p, "127.0.0.1", at(t)));
-    return {id, p.get()};
-  }
-  std::pair<conn_id, fake_sink*> login(std::string user, std::chrono::milliseconds t = 0ms) {
-    auto [id, p] = connect(t);
-    const auto pw = user.substr(0, 1);
-    REQUIRE(hub.login(id, cmd("login " + user + " " + pw), at(t)) == user);
-    return {id, p};
-  }
-};
-
-}  // namespace
+using namespace msgapp::test;
 
 TEST_CASE_METHOD(hub_fixture, "three wrong passwords block the name, across connections") {
   auto [c1, p1] = connect();
@@ -188,6 +117,12 @@ TEST_CASE_METHOD(hub_fixture, "broadcast skips blockers and says so; one shared 
   CHECK(pa->last() == "ok broadcast to 1 user; some recipients did not get it");
   CHECK(pc->last() == "broadcast 2023-11-14T22:13:22Z alice hello  all");
   CHECK(pb->last() == "ok blocked alice");
+
+  hub.command(b, cmd("unblock alice"), at(3s));
+  hub.command(a, cmd("broadcast again"), at(4s));
+  CHECK(pa->last() == "ok broadcast to 2 users");
+  CHECK(pb->last() == "broadcast 2023-11-14T22:13:24Z alice again");
+  REQUIRE(pc->received.back() == pb->received.back());  // the same line, not a copy each
 }
 
 TEST_CASE_METHOD(hub_fixture, "shutdown tells everyone, then finishes when all have detached") {
@@ -221,7 +156,7 @@ TEST_CASE_METHOD(hub_fixture, "lines from a connection that was told to close ar
 TEST_CASE_METHOD(hub_fixture, "the server refuses connections beyond max_connections") {
   server::config small = cfg;
   small.max_connections = 1;
-  hub_state tiny(small, {{"alice", "a"}});
+  hub_state tiny(small, {{"alice", "a"}}, counting_tokens());
   auto p1 = std::make_shared<fake_sink>();
   auto p2 = std::make_shared<fake_sink>();
   CHECK(tiny.attach(1, p1, "127.0.0.1", at(0ms)));

@@ -180,6 +180,10 @@ TEST_CASE("commands keep a user from timing out; silence does not") {
           REQUIRE(r->kind == line_kind::ok);
         }
         CHECK(busy.pending_events() == 0);
+        // Then silence: the time-out comes, counted from the last command.
+        auto notice = co_await next_event_of(busy, "timeout");
+        CHECK(notice.text.find("without a command") != std::string::npos);
+        co_await expect_closed(busy);
       },
       cfg);
 }

@@ -26,11 +26,17 @@ struct config {
   // Requests waiting for the hub. Small on purpose: a session that floods waits for a slot
   // like everyone else, so it cannot fill the queue ahead of the others (fairness).
   std::size_t hub_inbox = 64;
+  std::size_t max_batch = 256;             // commands one session hands the hub at once
   std::size_t outbox_bytes = 512 * 1024;   // unsent output per connection before it is cut off
   std::size_t offline_messages = 1000;     // queued messages per offline user...
   std::size_t offline_bytes = 256 * 1024;  // ...and their total size
   milliseconds write_timeout{10'000};      // one write may take this long
   milliseconds shutdown_grace{1'000};      // how long shutdown waits for output to drain
+
+  // Private sessions: the server only brokers one-time tokens (hub_private.cpp).
+  std::size_t private_offers = 16;              // open offers per user; the oldest goes first
+  milliseconds private_offer_lifetime{60'000};  // an offer not accepted by then is void
+  std::size_t token_bits = 128;                 // randomness per token, sent as hex digits
 };
 
 // Checks the relations between bounds (e.g. a full offline queue must fit in an outbox).

@@ -32,11 +32,10 @@ struct detach_request {
   conn_id id;
   std::string reason;
 };
-struct sweep_request {};
-struct shutdown_request {};
 
-using hub_request = std::variant<attach_request, login_request, command_request, detach_request,
-                                 sweep_request, shutdown_request>;
+// What sessions ask. The sweep and shutdown do not queue here: they run on the hub's own
+// thread and call hub_state directly, so a full inbox cannot delay them.
+using hub_request = std::variant<attach_request, login_request, command_request, detach_request>;
 
 class hub {
  public:
@@ -44,7 +43,7 @@ class hub {
 
   // Serves requests until shutdown has closed every connection.
   awaitable<void> run();
-  // Starts a graceful shutdown; callable from any coroutine on the io thread.
+  // Starts a graceful shutdown at once, however full the inbox; call it on the io thread.
   void shut_down();
 
   // ---- what sessions call; each suspends only while the inbox is full ----
@@ -60,7 +59,13 @@ class hub {
   awaitable<bool> post(hub_request request);
   awaitable<void> serve();
   awaitable<void> sweep_periodically();
-  void handle(hub_request& request);
+  // Shutdown is complete, and no request is left to answer (a buffered attach must still be
+  // refused, or its session would wait for ever).
+  bool done() const { return state_.finished() && !inbox_.ready(); }
+  void handle(attach_request& r, moment now);
+  void handle(login_request& r, moment now);
+  void handle(command_request& r, moment now);
+  void handle(detach_request& r, moment now);
 
   channel<hub_request> inbox_;
   hub_state state_;

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -36,12 +37,18 @@ struct moment {
   }
 };
 
+// Makes the one-time tokens of private sessions. Injected, so tests can predict them.
+using token_source = std::function<std::string()>;
+// Tokens of `bits` random bits from the OS's random source, as hex digits.
+token_source random_tokens(std::size_t bits);
+
 class hub_state {
  public:
-  hub_state(config cfg, const credentials& accounts);
+  hub_state(config cfg, const credentials& accounts, token_source tokens);
 
   // A new connection. False (and the client told why) when the server is full or stopping.
-  // `address` is the client's IP address as seen here, handed to peers of private sessions.
+  // `address` is the client's IP address as seen here, handed to the asker of a private
+  // session with this client.
   bool attach(conn_id id, std::shared_ptr<line_sink> out, std::string address, moment now);
   // A line from a connection that has not logged in. Returns the user name once logged in.
   std::optional<std::string> login(conn_id id, const parsed_command& cmd, moment now);
@@ -59,8 +66,8 @@ class hub_state {
   std::size_t connection_count() const { return connections_.size(); }
 
  private:
-  struct private_offer {  // asker -> peer, waiting for the peer's privateaccept
-    std::string peer;
+  struct private_offer {  // made by an asker, waiting for the invitee's privateaccept
+    std::string to;       // the invitee
     std::string token;
     std::chrono::steady_clock::time_point expires;
   };
@@ -77,55 +84,58 @@ class hub_state {
     std::optional<std::chrono::steady_clock::time_point> last_seen;  // when last logged out
     shared_line delivered_reply;  // "ok delivered to <this user>", made once, shared by senders
   };
-  struct connection {
+  struct conn_state {  // the hub's record of one connection
     conn_id id;
     std::shared_ptr<line_sink> out;
     std::string user;  // empty until logged in
     std::chrono::steady_clock::time_point last_active;
-    std::string address;             // where private-session peers connect
+    std::string address;             // where the asker of a private session connects
     std::uint16_t private_port = 0;  // 0: this client takes no private sessions
     bool closing = false;            // told to close; its lines are ignored until it detaches
   };
 
-  // hub_commands.cpp: one function per command.
-  void on_message(connection& c, const protocol::message_cmd& cmd, moment now);
-  void on_broadcast(connection& c, const protocol::broadcast_cmd& cmd, moment now);
-  void on_whoelse(connection& c);
-  void on_whoelsesince(connection& c, const protocol::whoelsesince_cmd& cmd, moment now);
-  void on_block(connection& c, const protocol::block_cmd& cmd);
-  void on_unblock(connection& c, const protocol::unblock_cmd& cmd);
-  void on_logout(connection& c, moment now);
+  // One overload per command, so command() dispatches in one line. hub_commands.cpp:
+  void on(conn_state& c, const protocol::login_cmd& cmd, moment now);
+  void on(conn_state& c, const protocol::message_cmd& cmd, moment now);
+  void on(conn_state& c, const protocol::broadcast_cmd& cmd, moment now);
+  void on(conn_state& c, const protocol::whoelse_cmd& cmd, moment now);
+  void on(conn_state& c, const protocol::whoelsesince_cmd& cmd, moment now);
+  void on(conn_state& c, const protocol::block_cmd& cmd, moment now);
+  void on(conn_state& c, const protocol::unblock_cmd& cmd, moment now);
+  void on(conn_state& c, const protocol::logout_cmd& cmd, moment now);
+  void on(conn_state& c, const protocol::active_cmd& cmd, moment now);
   // hub_private.cpp: brokering private sessions.
-  void on_privateport(connection& c, const protocol::privateport_cmd& cmd);
-  void on_startprivate(connection& c, const protocol::startprivate_cmd& cmd, moment now);
-  void on_privateaccept(connection& c, const protocol::privateaccept_cmd& cmd, moment now);
+  void on(conn_state& c, const protocol::privateport_cmd& cmd, moment now);
+  void on(conn_state& c, const protocol::startprivate_cmd& cmd, moment now);
+  void on(conn_state& c, const protocol::privateaccept_cmd& cmd, moment now);
 
   // Output. A failed delivery marks the connection for cutting off (done by finish_turn).
-  bool send(connection& c, shared_line line);
-  void reply_ok(connection& c, const protocol::ok_reply& reply);
-  void reply_error(connection& c, protocol::errc code, std::string text);
-  void end_session(connection& c, std::string_view reason, moment now);
-  std::string forget_login(connection& c, moment now);  // returns who it was
-  void close_gracefully(connection& c);                 // after its queued output
+  bool send(conn_state& c, shared_line line);
+  void reply_ok(conn_state& c, const protocol::ok_reply& reply);
+  void reply_error(conn_state& c, protocol::errc code, std::string text);
+  void end_session(conn_state& c, std::string_view reason, moment now);
+  std::string forget_login(conn_state& c, moment now);  // returns who it was
+  void close_gracefully(conn_state& c);                 // after its queued output
   // The account `name` names, for a command that `action`s another user; nullptr (and the
   // reply sent) when it is the asker or nobody.
-  account* other_user(connection& c, std::string_view name, std::string_view action);
-  void reply_unknown_user(connection& c, std::string_view name);
+  account* other_user(conn_state& c, std::string_view name, std::string_view action);
+  void reply_unknown_user(conn_state& c, std::string_view name);
   void announce(const std::string& user, protocol::presence_change change, moment now);
   void finish_turn(moment now);
 
   const std::string& time_text(moment now);  // format_time, computed once per second
   account* find_account(std::string_view name);
-  connection* find_connection(conn_id id);
+  conn_state* find_connection(conn_id id);
 
   config cfg_;
+  token_source new_token_;
   // Transparent hashing: names arrive as string_views and are looked up without a copy.
   struct name_hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, account, name_hash, std::equal_to<>> accounts_;
-  std::unordered_map<conn_id, connection> connections_;
+  std::unordered_map<conn_id, conn_state> connections_;
   std::vector<conn_id> too_slow_;  // outboxes that overflowed this turn
   std::chrono::system_clock::time_point cached_second_{};
   std::string cached_time_;
