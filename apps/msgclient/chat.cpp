@@ -35,11 +35,10 @@ constexpr auto bye_grace = 2s;
 
 // Who wants the reply to a line sent to the server.
 enum class route {
-  user,          // the command the user typed: the keyboard coroutine waits for it
-  quiet,         // privateaccept, active: nobody needs to see it
-  names,         // the whoelse sent at login, for Tab completion
-  private_port,  // privateport: only a refusal is worth showing
-  goodbye,       // logout
+  user,     // the command the user typed: the keyboard coroutine waits for it
+  quiet,    // privateaccept, active: nobody needs to see it
+  names,    // the whoelse sent at login, for Tab completion
+  goodbye,  // logout
 };
 
 struct chat_state {
@@ -122,9 +121,6 @@ void take_reply(chat_state& s, server_line reply) {
         const auto names = names_in(reply);
         set_online(s, std::set<std::string>(names.begin(), names.end()));
       }
-      break;
-    case route::private_port:
-      if (!ok) say(s, error_line("private sessions are unavailable: " + reply.text));
       break;
     case route::quiet:
     case route::goodbye:  // leave() says goodbye, whether or not the reply came
@@ -287,21 +283,8 @@ awaitable<int> leave(chat_state& s) {
   co_return was_up ? exit_ok : exit_failed;
 }
 
-void announce_private_port(chat_state& s) {
-  std::error_code ec;
-  const auto local = s.server.socket().local_endpoint(ec);
-  const auto port =
-      ec ? client::result<std::uint16_t>(tl::unexpected(ec)) : s.privates.listen(local.address());
-  if (!port) {
-    say(s, error_line("private sessions are unavailable: " + port.error().message()));
-    return;
-  }
-  send(s, fmt::format("privateport {}", *port), route::private_port);
-}
-
 awaitable<int> converse(chat_state& s) {
   s.con.set_commands(command_words());
-  announce_private_port(s);
   send(s, "whoelse", route::names);
   const auto ended = co_await (keyboard(s) || follow_server(s));
   if (ended.index() == 1) co_return std::get<1>(ended);
