@@ -78,10 +78,9 @@ std::optional<std::uint16_t> open_private_sessions(console& con, server_link& se
   };
   side.sessions.emplace(ex, user, show);
   side.trouble.clear();
-  std::error_code ec;
-  const auto local = server.socket().local_endpoint(ec);
-  const auto port = ec ? client::result<std::uint16_t>(tl::unexpected(ec))
-                       : side.sessions->listen(local.address());
+  const auto local = server.local_endpoint();
+  const auto port = local ? side.sessions->listen(local->address())
+                          : client::result<std::uint16_t>(tl::unexpected(local.error()));
   if (!port) {
     side.trouble = port.error().message();
     return std::nullopt;

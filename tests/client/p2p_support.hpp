@@ -69,7 +69,7 @@ inline awaitable<user_ptr> join(scenario_context& s, std::string name,
   auto conn = co_await s.connect();
   const auto ex = co_await net::this_coro::executor;
   auto user = std::make_unique<p2p_user>(std::move(conn), name, ex, cfg);
-  const auto port = user->sessions.listen(user->server.socket().local_endpoint().address());
+  const auto port = user->sessions.listen(user->server.local_endpoint()->address());
   REQUIRE(port.has_value());
   user->port = *port;
   const auto reply = co_await user->server.request(fmt::format("privateport {}", *port));
