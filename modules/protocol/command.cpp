@@ -7,14 +7,15 @@
 #include <fmt/format.h>
 
 #include "msgapp/protocol/text_rules.hpp"
+#include "msgapp/protocol/words.hpp"
 
 namespace msgapp::protocol {
 namespace {
 
 // Walks a line word by word; `rest()` is everything after the spaces that follow a word.
-class words {
+class word_walker {
  public:
-  explicit words(std::string_view line) : rest_(line) {}
+  explicit word_walker(std::string_view line) : rest_(line) {}
 
   std::string_view next() {
     skip_spaces();
@@ -56,14 +57,16 @@ tl::unexpected<error> unknown_user(std::string_view name) {
 }
 
 // A user argument: present, and spelled like a name that could exist.
-tl::expected<std::string, error> user_arg(words& w, std::string_view form, const limits& lim) {
+tl::expected<std::string, error> user_arg(word_walker& w, std::string_view form,
+                                          const limits& lim) {
   const auto name = w.next();
   if (name.empty()) return usage(form);
   if (!is_valid_name(name, lim)) return unknown_user(shortened(name, lim.max_name));
   return std::string(name);
 }
 
-tl::expected<std::string, error> text_arg(words& w, std::string_view form, const limits& lim) {
+tl::expected<std::string, error> text_arg(word_walker& w, std::string_view form,
+                                          const limits& lim) {
   const auto text = w.rest();
   if (text.empty()) return usage(form);
   if (text.size() > lim.max_text) {
@@ -74,8 +77,8 @@ tl::expected<std::string, error> text_arg(words& w, std::string_view form, const
   return std::string(text);
 }
 
-tl::expected<command, error> parse_words(words& w, std::string_view verb, const limits& lim) {
-  if (verb == "login") {
+tl::expected<command, error> parse_words(word_walker& w, std::string_view verb, const limits& lim) {
+  if (verb == words::login) {
     constexpr std::string_view form = "login <user> <password>";
     auto user = user_arg(w, form, lim);
     if (!user) return tl::unexpected(user.error());
@@ -83,7 +86,7 @@ tl::expected<command, error> parse_words(words& w, std::string_view verb, const 
     if (password.empty() || !w.done()) return usage(form);
     return login_cmd{std::move(*user), std::string(password)};
   }
-  if (verb == "message") {
+  if (verb == words::message) {
     constexpr std::string_view form = "message <user> <text>";
     auto to = user_arg(w, form, lim);
     if (!to) return tl::unexpected(to.error());
@@ -91,16 +94,16 @@ tl::expected<command, error> parse_words(words& w, std::string_view verb, const 
     if (!text) return tl::unexpected(text.error());
     return message_cmd{std::move(*to), std::move(*text)};
   }
-  if (verb == "broadcast") {
+  if (verb == words::broadcast) {
     auto text = text_arg(w, "broadcast <text>", lim);
     if (!text) return tl::unexpected(text.error());
     return broadcast_cmd{std::move(*text)};
   }
-  if (verb == "whoelse") {
+  if (verb == words::whoelse) {
     if (!w.done()) return usage("whoelse (no arguments)");
     return whoelse_cmd{};
   }
-  if (verb == "whoelsesince") {
+  if (verb == words::whoelsesince) {
     constexpr std::string_view form = "whoelsesince <seconds> (a whole number, 0 or more)";
     const auto number = w.next();
     if (number.empty() || !w.done()) return usage(form);
@@ -110,26 +113,26 @@ tl::expected<command, error> parse_words(words& w, std::string_view verb, const 
     if (ec == std::errc::result_out_of_range) seconds = std::numeric_limits<std::uint64_t>::max();
     return whoelsesince_cmd{seconds};
   }
-  if (verb == "block" || verb == "unblock") {
-    const auto form = verb == "block" ? "block <user>" : "unblock <user>";
+  if (verb == words::block || verb == words::unblock) {
+    const auto form = verb == words::block ? "block <user>" : "unblock <user>";
     auto user = user_arg(w, form, lim);
     if (!user) return tl::unexpected(user.error());
     if (!w.done()) return usage(form);
-    if (verb == "block") return block_cmd{std::move(*user)};
+    if (verb == words::block) return block_cmd{std::move(*user)};
     return unblock_cmd{std::move(*user)};
   }
-  if (verb == "logout") {
+  if (verb == words::logout) {
     if (!w.done()) return usage("logout (no arguments)");
     return logout_cmd{};
   }
-  if (verb == "startprivate") {
+  if (verb == words::startprivate) {
     constexpr std::string_view form = "startprivate <user>";
     auto user = user_arg(w, form, lim);
     if (!user) return tl::unexpected(user.error());
     if (!w.done()) return usage(form);
     return startprivate_cmd{std::move(*user)};
   }
-  if (verb == "privateport") {
+  if (verb == words::privateport) {
     constexpr std::string_view form = "privateport <port> (1 to 65535)";
     const auto number = w.next();
     std::uint16_t port = 0;
@@ -140,7 +143,7 @@ tl::expected<command, error> parse_words(words& w, std::string_view verb, const 
     }
     return privateport_cmd{port};
   }
-  if (verb == "privateaccept") {
+  if (verb == words::privateaccept) {
     constexpr std::string_view form = "privateaccept <user> <token>";
     auto user = user_arg(w, form, lim);
     if (!user) return tl::unexpected(user.error());
@@ -148,7 +151,7 @@ tl::expected<command, error> parse_words(words& w, std::string_view verb, const 
     if (token.empty() || token.size() > 64 || !w.done()) return usage(form);
     return privateaccept_cmd{std::move(*user), std::string(token)};
   }
-  if (verb == "active") {
+  if (verb == words::active) {
     if (!w.done()) return usage("active (no arguments)");
     return active_cmd{};
   }
@@ -171,7 +174,7 @@ tl::expected<command, error> parse_words(words& w, std::string_view verb, const 
 
 tl::expected<command, error> parse_command(std::string_view line, const limits& lim) {
   if (auto ok = check_line(line); !ok) return tl::unexpected(ok.error());
-  words w(line);
+  word_walker w(line);
   const auto verb = w.next();
   if (verb.empty()) return tl::unexpected(error{errc::empty_line, "empty line; type a command"});
   return parse_words(w, verb, lim);

@@ -1,25 +1,27 @@
 // Formatting and parsing of server-to-client lines: greeting, replies and events.
 #include "msgapp/protocol/server_line.hpp"
 
+#include <charconv>
 #include <ctime>
 
 #include <fmt/format.h>
 
 #include "msgapp/protocol/limits.hpp"
 #include "msgapp/protocol/take_word.hpp"
+#include "msgapp/protocol/words.hpp"
 
 namespace msgapp::protocol {
 
 std::string format_greeting() {
-  return fmt::format("hello msgapp {}\n", version);
+  return fmt::format("{} {} {}\n", words::hello, words::greeting_name, version);
 }
 
 std::string format_ok(std::string_view text) {
-  return fmt::format("ok {}\n", text);
+  return fmt::format("{} {}\n", words::ok, text);
 }
 
 std::string format_error(const error& e) {
-  return fmt::format("error {} {}\n", code_word(e.code), e.text);
+  return fmt::format("{} {} {}\n", words::error, code_word(e.code), e.text);
 }
 
 std::string format_event(std::string_view kind, std::string_view time, std::string_view from,
@@ -46,20 +48,31 @@ std::string format_time(std::chrono::system_clock::time_point t) {
 server_line parse_server_line(std::string_view line) {
   server_line out;
   out.word = std::string(take_word(line));
-  if (out.word == "hello") {
+  if (out.word == words::hello) {
     out.kind = line_kind::greeting;
-  } else if (out.word == "ok") {
+  } else if (out.word == words::ok) {
     out.kind = line_kind::ok;
-  } else if (out.word == "error") {
+  } else if (out.word == words::error) {
     out.kind = line_kind::error;
     out.code = std::string(take_word(line));
-  } else if (out.word == "msg" || out.word == "offline" || out.word == "broadcast" ||
-             out.word == "presence" || out.word == "private-offer" || out.word == "private-ready") {
+  } else if (out.word == words::msg || out.word == words::offline || out.word == words::broadcast ||
+             out.word == words::presence || out.word == words::private_offer ||
+             out.word == words::private_ready) {
     out.time = std::string(take_word(line));
     out.from = std::string(take_word(line));
   }
   out.text = std::string(line);
   return out;
+}
+
+std::optional<int> parse_greeting(std::string_view line) {
+  if (take_word(line) != words::hello || take_word(line) != words::greeting_name) {
+    return std::nullopt;
+  }
+  int v = 0;
+  const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), v);
+  if (line.empty() || ec != std::errc{} || end != line.data() + line.size()) return std::nullopt;
+  return v;
 }
 
 }  // namespace msgapp::protocol

@@ -16,37 +16,52 @@ namespace msgapp::protocol {
 struct login_cmd {
   std::string user;
   std::string password;
+  bool operator==(const login_cmd&) const = default;
 };
 struct message_cmd {
   std::string to;
   std::string text;
+  bool operator==(const message_cmd&) const = default;
 };
 struct broadcast_cmd {
   std::string text;
+  bool operator==(const broadcast_cmd&) const = default;
 };
-struct whoelse_cmd {};
+struct whoelse_cmd {
+  bool operator==(const whoelse_cmd&) const = default;
+};
 struct whoelsesince_cmd {
   std::uint64_t seconds = 0;  // saturates: a huge window simply means "ever"
+  bool operator==(const whoelsesince_cmd&) const = default;
 };
 struct block_cmd {
   std::string user;
+  bool operator==(const block_cmd&) const = default;
 };
 struct unblock_cmd {
   std::string user;
+  bool operator==(const unblock_cmd&) const = default;
 };
-struct logout_cmd {};
+struct logout_cmd {
+  bool operator==(const logout_cmd&) const = default;
+};
 // Private sessions: the server only brokers them (docs/protocol.md, "Private sessions").
 struct privateport_cmd {
   std::uint16_t port = 0;
+  bool operator==(const privateport_cmd&) const = default;
 };
 struct startprivate_cmd {
   std::string user;
+  bool operator==(const startprivate_cmd&) const = default;
 };
 struct privateaccept_cmd {
   std::string user;
   std::string token;
+  bool operator==(const privateaccept_cmd&) const = default;
 };
-struct active_cmd {};
+struct active_cmd {
+  bool operator==(const active_cmd&) const = default;
+};
 
 using command = std::variant<login_cmd, message_cmd, broadcast_cmd, whoelse_cmd, whoelsesince_cmd,
                              block_cmd, unblock_cmd, logout_cmd, privateport_cmd, startprivate_cmd,
@@ -55,6 +70,12 @@ using command = std::variant<login_cmd, message_cmd, broadcast_cmd, whoelse_cmd,
 // Parses one line (without '\n'). Every refusal is an error value with a usage hint;
 // names that cannot exist are refused as unknown users here, before the hub sees them.
 tl::expected<command, error> parse_command(std::string_view line, const limits& lim);
+
+// The line a client sends for a command, ending with '\n'; parse_command reads it back.
+std::string format(const command& cmd);
+// The client's hot path (msgbench): commands appended to a buffer that collects a burst.
+void append_message(std::string& out, std::string_view to, std::string_view text);
+void append_broadcast(std::string& out, std::string_view text);
 
 // The command words a client can type, for help texts and completion.
 inline constexpr std::string_view command_words[] = {

@@ -30,6 +30,7 @@ enum class errc {
   offline,
   no_offer,
 };
+inline constexpr errc last_errc = errc::no_offer;  // keep it the last code above
 
 // The word that follows `error ` on the wire, e.g. "unknown-user".
 std::string_view code_word(errc code);
@@ -37,6 +38,7 @@ std::string_view code_word(errc code);
 struct error {
   errc code;
   std::string text;  // for people; never contains a newline
+  bool operator==(const error&) const = default;
 };
 
 }  // namespace msgapp::protocol

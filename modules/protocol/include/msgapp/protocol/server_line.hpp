@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,10 +16,11 @@ namespace msgapp::protocol {
 std::string format_greeting();
 std::string format_ok(std::string_view text);
 std::string format_error(const error& e);
-// Events with a time and a sender: "msg", "offline", "broadcast", "presence".
+// The generic shapes under event.hpp's typed formatters; `kind` is a words:: constant.
+// Events with a time and a sender: msg, offline, broadcast, presence, private-offer/-ready.
 std::string format_event(std::string_view kind, std::string_view time, std::string_view from,
                          std::string_view text);
-// Events with only a text: "timeout", "shutdown".
+// Events with only a text: timeout, shutdown.
 std::string format_notice(std::string_view kind, std::string_view text);
 // UTC, second precision: 2026-11-25T20:16:03Z
 std::string format_time(std::chrono::system_clock::time_point t);
@@ -36,5 +38,10 @@ struct server_line {
 };
 
 server_line parse_server_line(std::string_view line);
+
+// The protocol version in a greeting (`hello msgapp 1`); nothing for any other line.
+std::optional<int> parse_greeting(std::string_view line);
+
+// Typed forms of events and replies: event.hpp and reply.hpp.
 
 }  // namespace msgapp::protocol
