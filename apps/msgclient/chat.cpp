@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <set>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -49,14 +50,15 @@ void say(chat_state& s, std::string_view line) {
 }
 
 // Sends a line whose reply nobody needs; skipped when too many such replies are awaited.
-void post_quietly(chat_state& s, std::string line) {
+template <typename Line>
+void post_quietly(chat_state& s, Line line) {
   if (!s.server_up || s.server.awaited_replies() >= max_awaited) return;
   (void)s.server.post(std::move(line));  // a lost server shows itself to follow_server
 }
 
 // Private chat is activity the server cannot see; tell it, without the content.
 void note_activity(chat_state& s) {
-  post_quietly(s, "active");
+  post_quietly(s, protocol::command(protocol::active_cmd{}));
 }
 
 void set_online(chat_state& s, std::set<std::string> names) {
@@ -64,8 +66,9 @@ void set_online(chat_state& s, std::set<std::string> names) {
   s.con.set_names(std::vector<std::string>(s.online.begin(), s.online.end()));
 }
 
-// Sends a command and waits for its reply.
-awaitable<reply_result> ask(chat_state& s, std::string line) {
+// Sends a command (a line as typed, or a protocol::command) and waits for its reply.
+template <typename Line>
+awaitable<reply_result> ask(chat_state& s, Line line) {
   // Bounded, because Ctrl-C only reaches us while the console reads (see the console module).
   // Should the reply come later, the client drops it: nobody is waiting any more.
   auto answered = co_await (s.server.request(std::move(line)) || sleep_for(reply_timeout));
@@ -75,23 +78,24 @@ awaitable<reply_result> ask(chat_state& s, std::string line) {
 
 // ---- what the server sends ----
 
-void take_event(chat_state& s, const server_line& event) {
+void take_event(chat_state& s, const client::event_line& event) {
   if (event.kind != line_kind::event) return;  // a reply to nothing: not worth stopping for
-  if (event.word == "private-offer") {
+  const protocol::event* typed = event.typed ? &*event.typed : nullptr;
+  if (std::get_if<protocol::private_offer_event>(typed)) {
     if (auto accept = s.privates.accept_offer(event)) post_quietly(s, std::move(*accept));
     return;
   }
-  if (event.word == "private-ready") {
+  if (std::get_if<protocol::private_ready_event>(typed)) {
     s.privates.connect(event);
     return;
   }
-  if (event.word == "presence") {
+  if (const auto* presence = std::get_if<protocol::presence_event>(typed)) {
     auto names = s.online;
-    if (event.text == "logged in") names.insert(event.from);
-    if (event.text == "logged out") names.erase(event.from);
+    if (presence->change == protocol::presence_change::logged_in) names.insert(presence->user);
+    if (presence->change == protocol::presence_change::logged_out) names.erase(presence->user);
     set_online(s, std::move(names));
   }
-  if (event.word == "timeout") s.timed_out = true;
+  if (std::get_if<protocol::timeout_event>(typed)) s.timed_out = true;
   if (auto shown = show_event(event)) say(s, *shown);
 }
 
@@ -125,7 +129,8 @@ awaitable<int> follow_server(chat_state& s) {
 // The names online at login, for Tab completion. Events that come meanwhile wait, in order,
 // for follow_server.
 awaitable<void> learn_names(chat_state& s) {
-  const reply_result who = co_await ask(s, "whoelse");
+  protocol::command whoelse = protocol::whoelse_cmd{};
+  const reply_result who = co_await ask(s, std::move(whoelse));
   if (!who || who->kind != line_kind::ok) co_return;
   const auto names = names_in(*who);
   set_online(s, std::set<std::string>(names.begin(), names.end()));
@@ -212,7 +217,7 @@ awaitable<int> leave(chat_state& s) {
   co_await s.privates.close(bye_grace);  // peers hear it from us before the server says so
   const bool was_up = s.server_up;
   // The goodbye reply is dropped: leaving says goodbye, whether or not it came.
-  if (s.server_up && !s.server.post("logout")) {
+  if (s.server_up && !s.server.post(protocol::logout_cmd{})) {
     co_await (drain_server(s) || sleep_for(logout_grace));
   }
   forget_server(s);

@@ -20,6 +20,8 @@ namespace {
 using namespace std::chrono_literals;
 using namespace net::experimental::awaitable_operators;
 using server_link = client::client;
+using protocol::code_word;
+using protocol::errc;
 
 // How long peers get to hear `bye` when we leave before their connections are cut.
 constexpr auto bye_grace = 2s;
@@ -94,7 +96,8 @@ awaitable<client::result<server_line>> attempt_login(server_link& server,
                                                      std::optional<std::uint16_t> port,
                                                      std::string user, std::string password) {
   if (port) {
-    auto announced = co_await server.request(fmt::format("privateport {}", *port));
+    protocol::command announce = protocol::privateport_cmd{*port};
+    auto announced = co_await server.request(std::move(announce));
     // Only a server that refuses us outright (a full one) says no here: that is the answer.
     if (!announced || announced->kind != protocol::line_kind::ok) co_return announced;
   }
@@ -145,10 +148,11 @@ awaitable<tl::expected<std::string, int>> log_in(console& con, server_link& serv
     }
     if (reply->kind == protocol::line_kind::ok) co_return user;
     con.print_line(show_login_error(*reply));
-    if (reply->code == "login-blocked" || reply->code == "already-online") {
+    if (reply->code == code_word(errc::login_blocked) ||
+        reply->code == code_word(errc::already_online)) {
       co_return tl::unexpected(exit_failed);
     }
-    ask_user = reply->code != "wrong-password";
+    ask_user = reply->code != code_word(errc::wrong_password);
   }
   con.print_line(error_line("not logged in"));  // end of input or Ctrl-C at a prompt
   co_return tl::unexpected(exit_failed);

@@ -18,9 +18,9 @@ awaitable<result<client>> client::connect(std::string host, std::uint16_t port) 
   socket.set_option(tcp::no_delay(true), ignored);
 
   auto m = std::make_shared<multiplexer>(std::move(socket));
-  auto greeting = co_await m->read_line();
+  const auto greeting = co_await m->read_raw_line();
   if (!greeting) co_return tl::unexpected(greeting.error());
-  if (greeting->kind != line_kind::greeting || greeting->text.rfind("msgapp ", 0) != 0) {
+  if (!protocol::parse_greeting(*greeting)) {
     m->end(std::make_error_code(std::errc::protocol_error));
     co_return tl::unexpected(std::make_error_code(std::errc::protocol_error));
   }
@@ -29,10 +29,20 @@ awaitable<result<client>> client::connect(std::string host, std::uint16_t port) 
 }
 
 awaitable<result<server_line>> client::login(std::string user, std::string password) {
-  co_return co_await request("login " + user + " " + password);
+  protocol::command cmd = protocol::login_cmd{std::move(user), std::move(password)};
+  co_return co_await request(std::move(cmd));
+}
+
+awaitable<result<server_line>> client::request(protocol::command cmd) {
+  co_return co_await request_line(protocol::format(cmd));
 }
 
 awaitable<result<server_line>> client::request(std::string line) {
+  line.push_back('\n');
+  co_return co_await request_line(std::move(line));
+}
+
+awaitable<result<server_line>> client::request_line(std::string line) {
   const auto slot = m_->claim(std::move(line), true);
   if (!slot) co_return tl::unexpected(slot.error());
   auto [ec, reply] = co_await (*slot)->async_receive(use_nothrow);
@@ -40,12 +50,18 @@ awaitable<result<server_line>> client::request(std::string line) {
   co_return std::move(reply);
 }
 
+std::error_code client::post(protocol::command cmd) {
+  const auto slot = m_->claim(protocol::format(cmd), false);
+  return slot ? std::error_code{} : slot.error();
+}
+
 std::error_code client::post(std::string line) {
+  line.push_back('\n');
   const auto slot = m_->claim(std::move(line), false);
   return slot ? std::error_code{} : slot.error();
 }
 
-awaitable<result<server_line>> client::next_event() {
+awaitable<result<event_line>> client::next_event() {
   return m_->next_event();
 }
 

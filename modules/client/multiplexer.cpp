@@ -17,15 +17,14 @@ multiplexer::multiplexer(tcp::socket socket)
       writer_idle_(socket_.get_executor(), net::steady_timer::time_point::max()),
       events_(socket_.get_executor(), max_kept_events) {}
 
-awaitable<result<server_line>> multiplexer::read_line() {
+awaitable<result<std::string>> multiplexer::read_raw_line() {
   auto [ec, n] = co_await net::async_read_until(
       socket_, net::dynamic_buffer(buffer_, max_server_line), '\n', use_nothrow);
   if (ec) co_return tl::unexpected(ec);
-  std::string_view line(buffer_.data(), n - 1);
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  auto parsed = protocol::parse_server_line(line);
+  std::string line = buffer_.substr(0, n - 1);
   buffer_.erase(0, n);
-  co_return parsed;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  co_return line;
 }
 
 void multiplexer::start(const std::shared_ptr<multiplexer>& self) {
@@ -37,23 +36,26 @@ void multiplexer::start(const std::shared_ptr<multiplexer>& self) {
 // Reads until the connection ends, and never after that: a read after EOF may never complete.
 awaitable<void> multiplexer::read_lines(std::shared_ptr<multiplexer> self) {
   while (!self->ended_) {
-    auto line = co_await self->read_line();
+    const auto line = co_await self->read_raw_line();
     if (!line) {
       self->end(line.error());
       co_return;
     }
-    self->take(std::move(*line));
+    self->take(*line);
   }
 }
 
-void multiplexer::take(server_line line) {
+void multiplexer::take(std::string_view raw) {
+  event_line line;
+  static_cast<server_line&>(line) = protocol::parse_server_line(raw);
   const bool reply = line.kind == line_kind::ok || line.kind == line_kind::error;
   if (reply && !awaited_.empty()) {
     const auto slot = std::move(awaited_.front());
     awaited_.pop_front();
-    if (slot) slot->try_send(std::error_code{}, std::move(line));  // room for its one value
+    if (slot) slot->try_send(std::error_code{}, server_line(std::move(line)));  // its one value
     return;
   }
+  if (line.kind == line_kind::event) line.typed = protocol::parse_event(raw);
   // A caller that never takes its events must not make us grow without bound.
   if (!events_.try_send(std::error_code{}, std::move(line))) {
     return end(error_of(std::errc::no_buffer_space));
@@ -99,7 +101,6 @@ result<std::shared_ptr<multiplexer::reply_slot>> multiplexer::claim(std::string 
   if (awaited_.size() >= max_awaited_replies) {
     return tl::unexpected(error_of(std::errc::no_buffer_space));
   }
-  line.push_back('\n');
   if (auto ec = queue_raw(std::move(line))) return tl::unexpected(ec);
   // Queued in the same turn as the line, so the slots are in the order the replies will come.
   auto slot = awaited ? std::make_shared<reply_slot>(socket_.get_executor(), 1) : nullptr;
@@ -107,7 +108,7 @@ result<std::shared_ptr<multiplexer::reply_slot>> multiplexer::claim(std::string 
   return slot;
 }
 
-awaitable<result<server_line>> multiplexer::next_event() {
+awaitable<result<event_line>> multiplexer::next_event() {
   if (ended_ && !events_.ready()) co_return tl::unexpected(end_error_);
   auto [ec, event] = co_await events_.async_receive(use_nothrow);
   if (ec) co_return tl::unexpected(ec);  // the end, or this wait was cancelled
@@ -126,7 +127,7 @@ void multiplexer::end(std::error_code why) {
   writer_idle_.cancel();
   // Behind the events already queued (close() would drop them); if the queue is full,
   // next_event() reports the end once it is empty.
-  events_.try_send(why, server_line{});
+  events_.try_send(why, event_line{});
   std::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);

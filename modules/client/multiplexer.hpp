@@ -19,16 +19,16 @@ class multiplexer {
 
   explicit multiplexer(tcp::socket socket);
 
-  // One line straight from the socket, for the greeting before start().
-  awaitable<result<server_line>> read_line();
+  // One line straight from the socket (without its line end), e.g. the greeting.
+  awaitable<result<std::string>> read_raw_line();
   // Starts the reader and the writer.
   static void start(const std::shared_ptr<multiplexer>& self);
 
-  // Queues `line` and the slot its reply will fill (nullptr: the reply is dropped).
+  // Queues `line` (ending in '\n') and the slot its reply will fill (nullptr: dropped).
   result<std::shared_ptr<reply_slot>> claim(std::string line, bool awaited);
   // Queues bytes that claim no reply; `half_close` shuts down sending once they are written.
   std::error_code queue_raw(std::string bytes, bool half_close = false);
-  awaitable<result<server_line>> next_event();
+  awaitable<result<event_line>> next_event();
   // The connection is over (idempotent): awaited replies fail with `why`, the socket closes,
   // and next_event() gives `why` once the events before it are taken.
   void end(std::error_code why);
@@ -44,14 +44,14 @@ class multiplexer {
   };
   static awaitable<void> read_lines(std::shared_ptr<multiplexer> self);
   static awaitable<void> write_lines(std::shared_ptr<multiplexer> self);
-  void take(server_line line);
+  void take(std::string_view raw);
 
   tcp::socket socket_;
   std::string buffer_;                               // received bytes not yet a whole line
   std::deque<std::shared_ptr<reply_slot>> awaited_;  // oldest first, as the replies will come
   std::deque<unsent> unsent_;                        // for the writer, oldest first
   net::steady_timer writer_idle_;                    // cancelled to wake the writer
-  channel<server_line> events_;                      // bounded: max_kept_events
+  channel<event_line> events_;                       // bounded: max_kept_events
   std::size_t kept_ = 0;                             // events in events_ not yet taken
   bool ended_ = false;
   std::error_code end_error_;

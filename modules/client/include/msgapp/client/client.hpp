@@ -4,10 +4,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 
 #include <msgapp/net.hpp>
+#include <msgapp/protocol/command.hpp>
+#include <msgapp/protocol/event.hpp>
 #include <msgapp/protocol/server_line.hpp>
 
 namespace msgapp::client {
@@ -16,6 +19,12 @@ using protocol::line_kind;
 using protocol::server_line;
 template <typename T>
 using result = tl::expected<T, std::error_code>;
+
+// A line no request() claimed: its generic shape, and the typed event when it is a
+// well-formed event this version knows (otherwise show it as it came).
+struct event_line : server_line {
+  std::optional<protocol::event> typed;
+};
 
 class multiplexer;
 
@@ -34,19 +43,21 @@ class client {
   awaitable<result<server_line>> login(std::string user, std::string password);
   // Sends one command line and returns its reply. The connection's end fails it with its
   // error; more than max_awaited_replies at once fail with std::errc::no_buffer_space.
-  awaitable<result<server_line>> request(std::string line);
+  awaitable<result<server_line>> request(protocol::command cmd);
+  awaitable<result<server_line>> request(std::string line);  // a line as typed, without '\n'
   // Sends one command line whose reply nobody needs; it is dropped when it comes. An error
   // only when the line cannot be queued (connection gone, or too many replies awaited).
+  std::error_code post(protocol::command cmd);
   std::error_code post(std::string line);
   // The next event, oldest first. When the connection has ended and no event is left, the
   // error it ended with. One coroutine at a time may await events.
-  awaitable<result<server_line>> next_event();
+  awaitable<result<event_line>> next_event();
 
   // Lower level, for tests of raw input and pipelining. These lines claim no reply, so their
   // replies arrive as events, in order (mixing them with request() in flight mismatches).
   awaitable<std::error_code> send_line(std::string line);  // appends '\n'
   awaitable<std::error_code> send_raw(std::string bytes);
-  awaitable<result<server_line>> read_line() { return next_event(); }
+  awaitable<result<event_line>> read_line() { return next_event(); }
   // Half-closes the connection once everything queued before it is written.
   awaitable<std::error_code> shutdown_send();
 
@@ -61,6 +72,7 @@ class client {
 
  private:
   explicit client(std::shared_ptr<multiplexer> m) : m_(std::move(m)) {}
+  awaitable<result<server_line>> request_line(std::string line);  // line ends in '\n'
   std::shared_ptr<multiplexer> m_;
 };
 
