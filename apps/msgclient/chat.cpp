@@ -1,11 +1,10 @@
-// The chat: a keyboard coroutine and a server coroutine on one thread, plus the one writer to
-// the server. Replies are matched to commands by order, as the protocol promises.
+// The chat: a keyboard coroutine and a server coroutine on one thread. The client library
+// matches replies to commands; this file decides only what the user sees.
 #include "chat.hpp"
 
-#include <algorithm>
 #include <chrono>
-#include <deque>
 #include <set>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -33,32 +32,15 @@ constexpr auto logout_grace = 2s;
 // How long peers get to hear `bye` before their connections are cut.
 constexpr auto bye_grace = 2s;
 
-// Who wants the reply to a line sent to the server.
-enum class route {
-  user,          // the command the user typed: the keyboard coroutine waits for it
-  quiet,         // privateaccept, active: nobody needs to see it
-  names,         // the whoelse sent at login, for Tab completion
-  private_port,  // privateport: only a refusal is worth showing
-  goodbye,       // logout
-};
-
 struct chat_state {
   chat_state(console& c, client::client s, client::private_sessions& p, std::string name)
-      : con(c),
-        server(std::move(s)),
-        privates(p),
-        me(std::move(name)),
-        outbox(server.socket().get_executor(), max_awaited + 2),
-        replies(server.socket().get_executor(), 1) {}
+      : con(c), server(std::move(s)), privates(p), me(std::move(name)) {}
 
   console& con;
   client::client server;
   client::private_sessions& privates;
   std::string me;
-  channel<std::string> outbox;    // lines for the server, written by write_server alone
-  std::deque<route> awaited;      // one per line sent, oldest first, as the replies will come
-  channel<reply_result> replies;  // the reply to the user's command (one at a time)
-  std::set<std::string> online;   // names for Tab completion
+  std::set<std::string> online;  // names for Tab completion
   bool server_up = true;
   bool timed_out = false;
 };
@@ -67,19 +49,16 @@ void say(chat_state& s, std::string_view line) {
   s.con.print_line(line);
 }
 
-// Queues one line for the server. Lines nobody waits for are dropped when too many are out.
-bool send(chat_state& s, std::string line, route r) {
-  if (!s.server_up) return false;
-  const bool optional = r == route::quiet || r == route::names;
-  if (optional && s.awaited.size() >= max_awaited) return false;
-  if (!s.outbox.try_send(std::error_code{}, std::move(line))) return false;
-  s.awaited.push_back(r);
-  return true;
+// Sends a line whose reply nobody needs; skipped when too many such replies are awaited.
+template <typename Line>
+void post_quietly(chat_state& s, Line line) {
+  if (!s.server_up || s.server.awaited_replies() >= max_awaited) return;
+  (void)s.server.post(std::move(line));  // a lost server shows itself to follow_server
 }
 
 // Private chat is activity the server cannot see; tell it, without the content.
 void note_activity(chat_state& s) {
-  send(s, "active", route::quiet);
+  post_quietly(s, protocol::command(protocol::active_cmd{}));
 }
 
 void set_online(chat_state& s, std::set<std::string> names) {
@@ -87,100 +66,56 @@ void set_online(chat_state& s, std::set<std::string> names) {
   s.con.set_names(std::vector<std::string>(s.online.begin(), s.online.end()));
 }
 
-// Sends the user's command and waits for its reply (the reader hands it over).
-awaitable<reply_result> ask(chat_state& s, std::string line) {
-  if (!send(s, std::move(line), route::user)) {
-    co_return tl::unexpected(std::make_error_code(std::errc::not_connected));
-  }
+// Sends a command (a line as typed, or a protocol::command) and waits for its reply.
+template <typename Line>
+awaitable<reply_result> ask(chat_state& s, Line line) {
   // Bounded, because Ctrl-C only reaches us while the console reads (see the console module).
-  auto answered = co_await (s.replies.async_receive(use_nothrow) || sleep_for(reply_timeout));
-  if (answered.index() == 1) {
-    // Should the reply still come, nobody is waiting for it any more.
-    std::replace(s.awaited.begin(), s.awaited.end(), route::user, route::quiet);
-    co_return tl::unexpected(std::make_error_code(std::errc::timed_out));
-  }
-  auto [ec, reply] = std::move(std::get<0>(answered));
-  if (ec) co_return tl::unexpected(ec);
-  co_return std::move(reply);
+  // Should the reply come later, the client drops it: nobody is waiting any more.
+  auto answered = co_await (s.server.request(std::move(line)) || sleep_for(reply_timeout));
+  if (answered.index() == 1) co_return tl::unexpected(std::make_error_code(std::errc::timed_out));
+  co_return std::move(std::get<0>(answered));
 }
 
 // ---- what the server sends ----
 
-void take_reply(chat_state& s, server_line reply) {
-  if (s.awaited.empty()) return;  // a reply to nothing: not worth stopping for
-  const route r = s.awaited.front();
-  s.awaited.pop_front();
-  const bool ok = reply.kind == line_kind::ok;
-  switch (r) {
-    case route::user: {
-      reply_result handed = std::move(reply);
-      s.replies.try_send(std::error_code{}, std::move(handed));  // the keyboard is waiting
-      break;
-    }
-    case route::names:
-      if (ok) {
-        const auto names = names_in(reply);
-        set_online(s, std::set<std::string>(names.begin(), names.end()));
-      }
-      break;
-    case route::private_port:
-      if (!ok) say(s, error_line("private sessions are unavailable: " + reply.text));
-      break;
-    case route::quiet:
-    case route::goodbye:  // leave() says goodbye, whether or not the reply came
-      break;
-  }
-}
-
-void take_event(chat_state& s, const server_line& event) {
-  if (event.word == "private-offer") {
-    if (auto accept = s.privates.accept_offer(event)) send(s, std::move(*accept), route::quiet);
+void take_event(chat_state& s, const client::event_line& event) {
+  if (event.kind != line_kind::event) return;  // a reply to nothing: not worth stopping for
+  const protocol::event* typed = event.typed ? &*event.typed : nullptr;
+  if (std::get_if<protocol::private_offer_event>(typed)) {
+    if (auto accept = s.privates.accept_offer(event)) post_quietly(s, std::move(*accept));
     return;
   }
-  if (event.word == "private-ready") {
+  if (std::get_if<protocol::private_ready_event>(typed)) {
     s.privates.connect(event);
     return;
   }
-  if (event.word == "presence") {
+  if (const auto* presence = std::get_if<protocol::presence_event>(typed)) {
     auto names = s.online;
-    if (event.text == "logged in") names.insert(event.from);
-    if (event.text == "logged out") names.erase(event.from);
+    if (presence->change == protocol::presence_change::logged_in) names.insert(presence->user);
+    if (presence->change == protocol::presence_change::logged_out) names.erase(presence->user);
     set_online(s, std::move(names));
   }
-  if (event.word == "timeout") s.timed_out = true;
+  if (std::get_if<protocol::timeout_event>(typed)) s.timed_out = true;
   if (auto shown = show_event(event)) say(s, *shown);
 }
 
-void take_line(chat_state& s, server_line line) {
-  if (line.kind == line_kind::ok || line.kind == line_kind::error) {
-    take_reply(s, std::move(line));
-  } else {
-    take_event(s, line);
-  }
-}
-
-// After the connection ends, nothing waits for a reply any more.
+// After the connection ends, nothing is sent any more; awaited replies fail at once.
 void forget_server(chat_state& s) {
   s.server_up = false;
-  for (const route r : s.awaited) {
-    if (r != route::user) continue;
-    reply_result lost = tl::unexpected(std::make_error_code(std::errc::not_connected));
-    s.replies.try_send(std::error_code{}, std::move(lost));
-  }
-  s.awaited.clear();
   s.server.close();
 }
 
-// Reads the server until it is gone. Returns only when the chat is over for the server's
-// reasons: a time-out, or a lost server once no private session is left.
+// Reads the server's events until it is gone. Returns only when the chat is over for the
+// server's reasons: a time-out, or a lost server once no private session is left.
 awaitable<int> follow_server(chat_state& s) {
   for (;;) {
-    auto line = co_await s.server.read_line();
-    // Cancelled because the user is leaving: leave() takes over the connection.
-    if (!line && line.error() == net::error::operation_aborted) co_return exit_ok;
-    if (!line) break;
-    take_line(s, std::move(*line));
+    auto event = co_await s.server.next_event();
+    if (!event) break;
+    take_event(s, *event);
   }
+  // Cancelled because the user is leaving: leave() takes over the connection.
+  const auto state = co_await net::this_coro::cancellation_state;
+  if (state.cancelled() != net::cancellation_type::none) co_return exit_ok;
   forget_server(s);
   if (s.timed_out) co_return exit_failed;  // time-out ends private sessions too
   say(s, error_line("lost the connection to the server"));
@@ -191,14 +126,14 @@ awaitable<int> follow_server(chat_state& s) {
   co_return exit_failed;
 }
 
-// The only coroutine that writes to the server. After a failed write it keeps taking lines
-// (and drops them), so no sender ever waits; the reader sees the end of the connection.
-awaitable<void> write_server(chat_state& s) {
-  for (;;) {
-    auto [ec, line] = co_await s.outbox.async_receive(use_nothrow);
-    if (ec) co_return;
-    if (s.server_up) co_await s.server.send_line(std::move(line));
-  }
+// The names online at login, for Tab completion. Events that come meanwhile wait, in order,
+// for follow_server.
+awaitable<void> learn_names(chat_state& s) {
+  protocol::command whoelse = protocol::whoelse_cmd{};
+  const reply_result who = co_await ask(s, std::move(whoelse));
+  if (!who || who->kind != line_kind::ok) co_return;
+  const auto names = names_in(*who);
+  set_online(s, std::set<std::string>(names.begin(), names.end()));
 }
 
 // ---- what the user types ----
@@ -269,40 +204,30 @@ awaitable<void> keyboard(chat_state& s) {
   }
 }
 
-// Reads what the server still sends after logout (its goodbye), until it closes.
+// Shows what the server still sends after logout (its goodbye), until it closes.
 awaitable<void> drain_server(chat_state& s) {
   for (;;) {
-    auto line = co_await s.server.read_line();
-    if (!line) co_return;
-    take_line(s, std::move(*line));
+    auto event = co_await s.server.next_event();
+    if (!event) co_return;
+    take_event(s, *event);
   }
 }
 
 awaitable<int> leave(chat_state& s) {
   co_await s.privates.close(bye_grace);  // peers hear it from us before the server says so
   const bool was_up = s.server_up;
-  if (send(s, "logout", route::goodbye)) co_await (drain_server(s) || sleep_for(logout_grace));
+  // The goodbye reply is dropped: leaving says goodbye, whether or not it came.
+  if (s.server_up && !s.server.post(protocol::logout_cmd{})) {
+    co_await (drain_server(s) || sleep_for(logout_grace));
+  }
   forget_server(s);
   say(s, fmt::format("goodbye, {}", s.me));
   co_return was_up ? exit_ok : exit_failed;
 }
 
-void announce_private_port(chat_state& s) {
-  std::error_code ec;
-  const auto local = s.server.socket().local_endpoint(ec);
-  const auto port =
-      ec ? client::result<std::uint16_t>(tl::unexpected(ec)) : s.privates.listen(local.address());
-  if (!port) {
-    say(s, error_line("private sessions are unavailable: " + port.error().message()));
-    return;
-  }
-  send(s, fmt::format("privateport {}", *port), route::private_port);
-}
-
 awaitable<int> converse(chat_state& s) {
   s.con.set_commands(command_words());
-  announce_private_port(s);
-  send(s, "whoelse", route::names);
+  co_await learn_names(s);
   const auto ended = co_await (keyboard(s) || follow_server(s));
   if (ended.index() == 1) co_return std::get<1>(ended);
   co_return co_await leave(s);  // the user is leaving
@@ -313,8 +238,7 @@ awaitable<int> converse(chat_state& s) {
 awaitable<int> chat(console& con, client::client server, client::private_sessions& privates,
                     std::string me) {
   chat_state s(con, std::move(server), privates, std::move(me));
-  const auto done = co_await (converse(s) || write_server(s));
-  co_return done.index() == 0 ? std::get<0>(done) : exit_failed;
+  co_return co_await converse(s);
 }
 
 }  // namespace msgapp::apps

@@ -20,6 +20,8 @@ namespace {
 using namespace std::chrono_literals;
 using namespace net::experimental::awaitable_operators;
 using server_link = client::client;
+using protocol::code_word;
+using protocol::errc;
 
 // How long peers get to hear `bye` when we leave before their connections are cut.
 constexpr auto bye_grace = 2s;
@@ -61,11 +63,54 @@ awaitable<int> lost_during_login(console& con, server_link& server) {
   co_return exit_failed;
 }
 
+// The private-session side of the user being logged in: made before each login attempt,
+// because its listener must be known to the server before the user is online.
+struct private_side {
+  std::optional<client::private_sessions> sessions;
+  std::string trouble;  // why private sessions are unavailable, shown after the welcome
+};
+
+// Opens private sessions for `user` on the address the server was reached from. Returns the
+// port, or nothing (and the reason kept) when this client cannot take private sessions.
+std::optional<std::uint16_t> open_private_sessions(console& con, server_link& server,
+                                                   private_side& side, const std::string& user,
+                                                   const net::any_io_executor& ex) {
+  auto show = [&con](const client::p2p_event& e) {
+    con.print_line(show_private(e, std::chrono::system_clock::now()));
+  };
+  side.sessions.emplace(ex, user, show);
+  side.trouble.clear();
+  const auto local = server.local_endpoint();
+  const auto port = local ? side.sessions->listen(local->address())
+                          : client::result<std::uint16_t>(tl::unexpected(local.error()));
+  if (!port) {
+    side.trouble = port.error().message();
+    return std::nullopt;
+  }
+  return *port;
+}
+
+// One login attempt. The private-session port goes first, so the server knows it by the time
+// the user is online: a `startprivate` sent the moment the welcome arrives finds it (issue 13).
+awaitable<client::result<server_line>> attempt_login(server_link& server,
+                                                     std::optional<std::uint16_t> port,
+                                                     std::string user, std::string password) {
+  if (port) {
+    protocol::command announce = protocol::privateport_cmd{*port};
+    auto announced = co_await server.request(std::move(announce));
+    // Only a server that refuses us outright (a full one) says no here: that is the answer.
+    if (!announced || announced->kind != protocol::line_kind::ok) co_return announced;
+  }
+  co_return co_await server.login(std::move(user), std::move(password));
+}
+
 // Asks for the name (unless given) and the password until the server says welcome. Returns
 // the name, or the exit status when logging in is over: blocked, already online, the end of
 // input, Ctrl-C, or the server gone.
 awaitable<tl::expected<std::string, int>> log_in(console& con, server_link& server,
-                                                 std::optional<std::string> given_user) {
+                                                 std::optional<std::string> given_user,
+                                                 private_side& privates) {
+  const auto ex = co_await net::this_coro::executor;
   std::string user = given_user.value_or("");
   bool ask_user = !given_user;
   for (;;) {
@@ -95,17 +140,19 @@ awaitable<tl::expected<std::string, int>> log_in(console& con, server_link& serv
       ask_user = false;
       continue;
     }
-    const auto reply = co_await server.login(user, *password);
+    const auto port = open_private_sessions(con, server, privates, user, ex);
+    const auto reply = co_await attempt_login(server, port, user, *password);
     if (!reply) {
       const int status = co_await lost_during_login(con, server);
       co_return tl::unexpected(status);
     }
     if (reply->kind == protocol::line_kind::ok) co_return user;
     con.print_line(show_login_error(*reply));
-    if (reply->code == "login-blocked" || reply->code == "already-online") {
+    if (reply->code == code_word(errc::login_blocked) ||
+        reply->code == code_word(errc::already_online)) {
       co_return tl::unexpected(exit_failed);
     }
-    ask_user = reply->code != "wrong-password";
+    ask_user = reply->code != code_word(errc::wrong_password);
   }
   con.print_line(error_line("not logged in"));  // end of input or Ctrl-C at a prompt
   co_return tl::unexpected(exit_failed);
@@ -117,19 +164,17 @@ awaitable<int> run_client(console& con, client_options options) {
   auto server = co_await connect_to(con, options.host, options.port);
   if (!server) co_return exit_failed;
 
-  const auto me = co_await log_in(con, *server, options.user);
+  // Private-session events can come at any time until close() below; they print as they come.
+  private_side privates;
+  const auto me = co_await log_in(con, *server, options.user, privates);
   if (!me) co_return me.error();
   con.print_line(fmt::format("welcome, {}! type help for the commands", *me));
+  if (!privates.trouble.empty()) {
+    con.print_line(error_line("private sessions are unavailable: " + privates.trouble));
+  }
 
-  // Private-session events can come at any time until close() below; they print as they come.
-  auto show = [&con](const client::p2p_event& e) {
-    con.print_line(show_private(e, std::chrono::system_clock::now()));
-  };
-  const auto ex = co_await net::this_coro::executor;
-  client::private_sessions privates(ex, *me, show);
-  const int status = co_await chat(con, std::move(*server), privates, *me);
-
-  co_await privates.close(bye_grace);  // every peer is told the session ended
+  const int status = co_await chat(con, std::move(*server), *privates.sessions, *me);
+  co_await privates.sessions->close(bye_grace);  // every peer is told the session ended
   co_return status;
 }
 

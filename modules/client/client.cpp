@@ -1,5 +1,8 @@
-// The awaitable client: line framing over a socket, and matching replies to requests.
+// The awaitable client: connecting and greeting, then requests and events through the
+// multiplexer (multiplexer.cpp).
 #include "msgapp/client/client.hpp"
+
+#include "multiplexer.hpp"
 
 namespace msgapp::client {
 
@@ -14,71 +17,93 @@ awaitable<result<client>> client::connect(std::string host, std::uint16_t port) 
   std::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
 
-  client c(std::move(socket));
-  auto greeting = co_await c.read_line();
+  auto m = std::make_shared<multiplexer>(std::move(socket));
+  const auto greeting = co_await m->read_raw_line();
   if (!greeting) co_return tl::unexpected(greeting.error());
-  if (greeting->kind != line_kind::greeting || greeting->text.rfind("msgapp ", 0) != 0) {
+  if (!protocol::parse_greeting(*greeting)) {
+    m->end(std::make_error_code(std::errc::protocol_error));
     co_return tl::unexpected(std::make_error_code(std::errc::protocol_error));
   }
-  co_return c;
+  multiplexer::start(m);  // bytes after the greeting are already in its buffer
+  co_return client(std::move(m));
 }
 
 awaitable<result<server_line>> client::login(std::string user, std::string password) {
-  co_return co_await request("login " + user + " " + password);
+  protocol::command cmd = protocol::login_cmd{std::move(user), std::move(password)};
+  co_return co_await request(std::move(cmd));
+}
+
+awaitable<result<server_line>> client::request(protocol::command cmd) {
+  co_return co_await request_line(protocol::format(cmd));
 }
 
 awaitable<result<server_line>> client::request(std::string line) {
-  if (auto ec = co_await send_line(std::move(line))) co_return tl::unexpected(ec);
-  for (;;) {
-    auto next = co_await read_line();
-    if (!next) co_return next;
-    if (next->kind == line_kind::ok || next->kind == line_kind::error) co_return next;
-    if (events_.size() >= max_kept_events) {
-      co_return tl::unexpected(std::make_error_code(std::errc::no_buffer_space));
-    }
-    events_.push_back(std::move(*next));
-  }
+  line.push_back('\n');
+  co_return co_await request_line(std::move(line));
 }
 
-awaitable<result<server_line>> client::next_event() {
-  if (!events_.empty()) {
-    auto event = std::move(events_.front());
-    events_.pop_front();
-    co_return event;
-  }
-  co_return co_await read_line();
+awaitable<result<server_line>> client::request_line(std::string line) {
+  const auto slot = m_->claim(std::move(line), true);
+  if (!slot) co_return tl::unexpected(slot.error());
+  auto [ec, reply] = co_await (*slot)->async_receive(use_nothrow);
+  if (ec) co_return tl::unexpected(ec);  // the connection ended, or this wait was cancelled
+  co_return std::move(reply);
+}
+
+std::error_code client::post(protocol::command cmd) {
+  const auto slot = m_->claim(protocol::format(cmd), false);
+  return slot ? std::error_code{} : slot.error();
+}
+
+std::error_code client::post(std::string line) {
+  line.push_back('\n');
+  const auto slot = m_->claim(std::move(line), false);
+  return slot ? std::error_code{} : slot.error();
+}
+
+awaitable<result<event_line>> client::next_event() {
+  return m_->next_event();
 }
 
 awaitable<std::error_code> client::send_line(std::string line) {
   line.push_back('\n');
-  co_return co_await send_raw(std::move(line));
+  co_return m_->queue_raw(std::move(line));
 }
 
 awaitable<std::error_code> client::send_raw(std::string bytes) {
-  auto [ec, n] = co_await net::async_write(socket_, net::buffer(bytes), use_nothrow);
-  co_return ec;
+  co_return m_->queue_raw(std::move(bytes));
 }
 
-awaitable<result<std::string>> client::read_raw_line() {
-  auto [ec, n] = co_await net::async_read_until(
-      socket_, net::dynamic_buffer(buffer_, max_server_line), '\n', use_nothrow);
-  if (ec) co_return tl::unexpected(ec);
-  std::string line = buffer_.substr(0, n - 1);
-  buffer_.erase(0, n);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  co_return line;
+awaitable<std::error_code> client::shutdown_send() {
+  co_return m_->queue_raw({}, true);
 }
 
-awaitable<result<server_line>> client::read_line() {
-  auto raw = co_await read_raw_line();
-  if (!raw) co_return tl::unexpected(raw.error());
-  co_return protocol::parse_server_line(*raw);
+std::size_t client::pending_events() const {
+  return m_->kept_events();
+}
+
+std::size_t client::awaited_replies() const {
+  return m_->awaited_replies();
+}
+
+result<tcp::endpoint> client::local_endpoint() const {
+  return m_->local_endpoint();
 }
 
 void client::close() {
-  std::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  if (m_) m_->end(std::make_error_code(std::errc::not_connected));
+}
+
+client::~client() {
+  close();
+}
+
+client& client::operator=(client&& other) noexcept {
+  if (this != &other) {
+    close();
+    m_ = std::move(other.m_);
+  }
+  return *this;
 }
 
 }  // namespace msgapp::client

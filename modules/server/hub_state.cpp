@@ -49,8 +49,12 @@ std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cm
   c->last_active = now.mono;
   std::optional<std::string> result;
   const auto* attempt = cmd ? std::get_if<protocol::login_cmd>(&*cmd) : nullptr;
+  const auto* port = cmd ? std::get_if<protocol::privateport_cmd>(&*cmd) : nullptr;
   if (!cmd) {
     reply_error(*c, cmd.error().code, cmd.error().text);
+  } else if (port != nullptr) {
+    // Taken before login too, so no user is ever online without the port their client has.
+    on(*c, *port, now);
   } else if (attempt == nullptr) {
     reply_error(*c, errc::not_logged_in, "log in first: login <user> <password>");
   } else if (account* acc = find_account(attempt->user); acc == nullptr) {

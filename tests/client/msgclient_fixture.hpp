@@ -123,8 +123,8 @@ inline void check_error_lines(const child_process& c) {
 // Opens a private session from `asker` to `peer` and waits until both say it is up.
 inline void open_private(child_process& asker, const std::string& asker_name, child_process& peer,
                          const std::string& peer_name) {
-  // The peer's client announced its private port right after login; a reply to a later
-  // command proves the server has it.
+  // The peer's client announced its private port before login (issue 13); a reply to a
+  // command also proves the peer is fully through its login dialogue.
   peer.type("whoelse");
   wait_for(peer, "online now:");
   asker.type("startprivate " + peer_name);

@@ -241,3 +241,26 @@ TEST_CASE("msgclient: Ctrl-C logs out cleanly") {
   CHECK(exit_status(*bob) == 0);
   wait_for(*alice, "bob logged out");
 }
+
+// Issue 13: the moment bob's client says welcome, the server knows it takes private sessions.
+TEST_CASE("msgclient: a private session asked for the moment the peer is welcomed") {
+  constexpr int rounds = 20;
+  server_process srv;
+  auto alice = logged_in(srv, "alice");
+  for (int round = 0; round < rounds; ++round) {
+    INFO("round " << round);
+    auto bob = logged_in(srv, "bob");  // returns as soon as bob's welcome line is read
+    alice->type("startprivate bob");
+    REQUIRE(wait_for(*alice, "private session") == "private session with bob requested");
+    wait_for(*alice, "private session with bob started");
+    wait_for(*bob, "private session with alice started");
+    bob->type("logout");
+    wait_for(*bob, "goodbye");
+    REQUIRE(exit_status(*bob) == 0);
+    wait_for(*alice, "private session with bob ended by bob");
+    wait_for(*alice, "bob logged out");
+  }
+  alice->close_stdin();
+  CHECK(exit_status(*alice) == 0);
+  check_error_lines(*alice);
+}

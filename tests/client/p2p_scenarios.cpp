@@ -270,3 +270,25 @@ TEST_CASE("a private-ready that leads nowhere is reported, not hung on") {
     CHECK(alice->sessions.peers().empty());
   });
 }
+
+// Issue 13: bob's client tells the server its private port before it logs in, so there is no
+// moment when bob is online and looks deaf. Alice asks in the same turn that bob's welcome is
+// read, which is the moment that used to fail.
+TEST_CASE("a startprivate sent the instant the peer is welcomed is never refused") {
+  constexpr int rounds = 300;
+  run_scenario(
+      [](scenario_context& s) -> awaitable<void> {
+        auto alice = co_await s.login("alice");
+        for (int round = 0; round < rounds; ++round) {
+          auto bob = co_await join(s, "bob");  // returns as soon as the welcome is read
+          const auto asked = co_await alice.request("startprivate bob");
+          REQUIRE(asked.has_value());
+          INFO("round " << round << ": " << asked->text);
+          REQUIRE(asked->kind == line_kind::ok);
+          const auto bye = co_await bob->server.request("logout");
+          REQUIRE(bye.has_value());
+          REQUIRE(bye->kind == line_kind::ok);
+        }
+      },
+      test_config(), test_accounts(), 60s);
+}

@@ -62,18 +62,23 @@ struct p2p_user {
 
 using user_ptr = std::unique_ptr<p2p_user>;
 
-// Logs in and announces a private-session listener, as msgclient does after login.
+// Announces a private-session listener and then logs in, as msgclient does: the server knows
+// the port before the user is online (issue 13).
 inline awaitable<user_ptr> join(scenario_context& s, std::string name,
                                 p2p_config cfg = test_p2p_config()) {
-  auto conn = co_await s.login(name);
+  auto conn = co_await s.connect();
   const auto ex = co_await net::this_coro::executor;
   auto user = std::make_unique<p2p_user>(std::move(conn), name, ex, cfg);
-  const auto port = user->sessions.listen(user->server.socket().local_endpoint().address());
+  const auto port = user->sessions.listen(user->server.local_endpoint()->address());
   REQUIRE(port.has_value());
   user->port = *port;
   const auto reply = co_await user->server.request(fmt::format("privateport {}", *port));
   REQUIRE(reply.has_value());
   REQUIRE(reply->kind == line_kind::ok);
+  const auto welcome = co_await user->server.login(name, name + "-pw");
+  REQUIRE(welcome.has_value());
+  INFO(welcome->text);
+  REQUIRE(welcome->kind == line_kind::ok);
   co_return user;
 }
 

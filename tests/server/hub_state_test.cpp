@@ -166,3 +166,14 @@ TEST_CASE_METHOD(hub_fixture, "the server refuses connections beyond max_connect
   tiny.detach(1, "gone", at(0ms));
   CHECK(tiny.attach(3, p2, "127.0.0.1", at(0ms)));
 }
+
+TEST_CASE_METHOD(hub_fixture, "privateport before login is kept: online means reachable") {
+  auto [asker, pa] = login("alice");
+  auto [id, p] = connect();
+  CHECK_FALSE(hub.login(id, cmd("privateport 4321"), at(0ms)));
+  CHECK(p->last() == "ok private sessions on port 4321");
+  REQUIRE(hub.login(id, cmd("login bob b"), at(0ms)) == "bob");
+  hub.command(asker, cmd("startprivate bob"), at(0ms));
+  CHECK(pa->last() == "ok private session with bob requested");
+  CHECK(p->saw("private-offer "));
+}

@@ -128,8 +128,8 @@ TEST_CASE("a client that half-closes still gets every reply, then the connection
     auto bob = co_await s.login("bob");
     auto c = co_await s.connect();
     co_await send_raw(c, "login alice alice-pw\nwhoelse\nmessage bob bye");
-    std::error_code ignored;
-    c.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    const auto half_closed = co_await c.shutdown_send();
+    REQUIRE_FALSE(half_closed);
     auto welcome = co_await c.read_line();
     REQUIRE(welcome);
     CHECK(welcome->text == "welcome alice");

@@ -57,6 +57,25 @@ awaitable<bool> read_until_closed(tcp::socket& s) {
   co_return told;
 }
 
+// A raw socket, logged in as `name`: the flood needs the socket itself, which the client
+// library keeps to itself. Empty when connecting or logging in failed.
+awaitable<std::optional<tcp::socket>> raw_login(std::uint16_t port, std::string name) {
+  tcp::socket s(co_await net::this_coro::executor);
+  auto [cec] = co_await s.async_connect({net::ip::make_address("127.0.0.1"), port}, use_nothrow);
+  if (cec) co_return std::nullopt;
+  const std::string login = fmt::format("login {} {}-pw\n", name, name);
+  auto [wec, written] = co_await net::async_write(s, net::buffer(login), use_nothrow);
+  if (wec) co_return std::nullopt;
+  std::string in;
+  for (int line = 0; line < 2; ++line) {  // the greeting, then the login's reply
+    auto [rec, n] = co_await net::async_read_until(s, net::dynamic_buffer(in), '\n', use_nothrow);
+    if (rec) co_return std::nullopt;
+    if (line == 1 && in.rfind("ok ", 0) != 0) co_return std::nullopt;
+    in.erase(0, n);
+  }
+  co_return std::move(s);
+}
+
 awaitable<bool> flood_until_closed(tcp::socket& s) {
   using namespace net::experimental::awaitable_operators;
   co_return co_await (read_until_closed(s) && flood(s));
@@ -78,7 +97,7 @@ struct flood_test {
   }();
   server::server srv{io.get_executor(), cfg, flood_accounts()};
   std::uint16_t port = 0;
-  std::vector<client> clients;
+  std::vector<tcp::socket> clients;
   channel<bool> told{io, flooders};       // one per flooder: was it told?
   channel<bool> server_done{io, 1};       // srv.run() returned
   std::chrono::milliseconds margin = 3s;  // generous: a loaded or sanitized build is slow
@@ -88,11 +107,8 @@ struct flood_test {
     const auto ex = co_await net::this_coro::executor;
     clients.reserve(flooders);
     for (int i = 0; i < flooders; ++i) {
-      auto c = co_await client::connect("127.0.0.1", port);
+      auto c = co_await raw_login(port, fmt::format("u{}", i));
       if (!c) co_return result;
-      const auto name = fmt::format("u{}", i);
-      auto reply = co_await c->login(name, name + "-pw");
-      if (!reply || reply->kind != line_kind::ok) co_return result;
       clients.push_back(std::move(*c));
       ++result.logged_in;
     }
@@ -100,7 +116,7 @@ struct flood_test {
       auto report = [this](std::exception_ptr e, bool was_told) {
         told.try_send(net::error_code{}, !e && was_told);
       };
-      net::co_spawn(ex, flood_until_closed(c.socket()), std::move(report));
+      net::co_spawn(ex, flood_until_closed(c), std::move(report));
     }
     co_await msgapp::sleep_for(300ms);  // the flood fills the hub's inbox
 

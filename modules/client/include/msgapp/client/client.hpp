@@ -1,13 +1,16 @@
-// An awaitable msgapp client: connect, log in, send commands and await their replies, and
-// await events (messages, presence...) as they come.
+// An awaitable msgapp client: connect, log in, send commands and await their replies while
+// events (messages, presence...) flow to the caller, concurrently, over one connection.
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 
 #include <msgapp/net.hpp>
+#include <msgapp/protocol/command.hpp>
+#include <msgapp/protocol/event.hpp>
 #include <msgapp/protocol/server_line.hpp>
 
 namespace msgapp::client {
@@ -17,6 +20,19 @@ using protocol::server_line;
 template <typename T>
 using result = tl::expected<T, std::error_code>;
 
+// A line no request() claimed: its generic shape, and the typed event when it is a
+// well-formed event this version knows (otherwise show it as it came).
+struct event_line : server_line {
+  std::optional<protocol::event> typed;
+};
+
+class multiplexer;
+
+// One reader and one writer coroutine own the connection (multiplexer.hpp). A request()
+// takes the next slot in a FIFO of awaited replies, which the reader fills in order, as the
+// protocol answers every command once and in order; every other line is an event. Any number
+// of coroutines may request at once while another one awaits events. Not thread-safe: use it
+// from the executor's one thread. Destroying it closes the connection.
 class client {
  public:
   // Connects and checks the greeting (`hello msgapp 1`); a server that refuses the connection
@@ -25,33 +41,46 @@ class client {
 
   // Sends `login <user> <password>` and returns the reply (ok or error).
   awaitable<result<server_line>> login(std::string user, std::string password);
-  // Sends one command line and returns its reply. Events that arrive before the reply are
-  // kept, in order, for next_event().
-  awaitable<result<server_line>> request(std::string line);
-  // The next event: one kept by request(), else the next one from the server. A reply here
-  // would mean a reply without a request: it is returned too, so a test can see it.
-  awaitable<result<server_line>> next_event();
+  // Sends one command line and returns its reply. The connection's end fails it with its
+  // error; more than max_awaited_replies at once fail with std::errc::no_buffer_space.
+  awaitable<result<server_line>> request(protocol::command cmd);
+  awaitable<result<server_line>> request(std::string line);  // a line as typed, without '\n'
+  // Sends one command line whose reply nobody needs; it is dropped when it comes. An error
+  // only when the line cannot be queued (connection gone, or too many replies awaited).
+  std::error_code post(protocol::command cmd);
+  std::error_code post(std::string line);
+  // The next event, oldest first. When the connection has ended and no event is left, the
+  // error it ended with. One coroutine at a time may await events.
+  awaitable<result<event_line>> next_event();
 
-  // Lower level, for pipelining (several requests in flight) and for tests of bad input.
+  // Lower level, for tests of raw input and pipelining. These lines claim no reply, so their
+  // replies arrive as events, in order (mixing them with request() in flight mismatches).
   awaitable<std::error_code> send_line(std::string line);  // appends '\n'
   awaitable<std::error_code> send_raw(std::string bytes);
-  awaitable<result<server_line>> read_line();  // the next line from the socket, whatever it is
-  awaitable<result<std::string>> read_raw_line();
+  awaitable<result<event_line>> read_line() { return next_event(); }
+  // Half-closes the connection once everything queued before it is written.
+  awaitable<std::error_code> shutdown_send();
 
-  std::size_t pending_events() const { return events_.size(); }
-  tcp::socket& socket() { return socket_; }
+  std::size_t pending_events() const;   // events received and not yet taken
+  std::size_t awaited_replies() const;  // lines sent (or queued) whose reply has not come
+  result<tcp::endpoint> local_endpoint() const;
   void close();
 
-  explicit client(tcp::socket socket) : socket_(std::move(socket)) {}
+  ~client();
+  client(client&&) noexcept = default;
+  client& operator=(client&& other) noexcept;
 
  private:
-  tcp::socket socket_;
-  std::string buffer_;
-  std::deque<server_line> events_;
+  explicit client(std::shared_ptr<multiplexer> m) : m_(std::move(m)) {}
+  awaitable<result<server_line>> request_line(std::string line);  // line ends in '\n'
+  std::shared_ptr<multiplexer> m_;
 };
 
-// Bounds on what a client accepts from a server.
-inline constexpr std::size_t max_server_line = 64 * 1024;
-inline constexpr std::size_t max_kept_events = 100'000;
+// Bounds on what a client keeps, named once.
+inline constexpr std::size_t max_server_line = 64 * 1024;  // bytes of one line from the server
+inline constexpr std::size_t max_kept_events = 100'000;    // received, not yet taken; then the
+                                                           // connection ends (no_buffer_space)
+inline constexpr std::size_t max_awaited_replies = 1024;   // request() + post() in flight
+inline constexpr std::size_t max_unsent_lines = 1024;      // queued for the writer
 
 }  // namespace msgapp::client
