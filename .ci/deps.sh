@@ -5,6 +5,7 @@ msgapp_packages=(
   libfmt-dev libspdlog-dev       # formatting, logging
   libcli11-dev libedit-dev       # argument parsing, line editing (msgclient)
   catch2 clang-format            # tests, formatting check
+  python3                        # .ci/check-protocol-words, .ci/check-doc-links
 )
 
 install_missing_packages() {
