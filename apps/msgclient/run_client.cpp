@@ -91,7 +91,7 @@ std::optional<std::uint16_t> open_private_sessions(console& con, server_link& se
 }
 
 // One login attempt. The private-session port goes first, so the server knows it by the time
-// the user is online: a `startprivate` sent the moment the welcome arrives finds it (issue 13).
+// the user is online: a `startprivate` sent the moment the welcome arrives finds it.
 awaitable<client::result<server_line>> attempt_login(server_link& server,
                                                      std::optional<std::uint16_t> port,
                                                      std::string user, std::string password) {
