@@ -9,7 +9,7 @@
 namespace msgapp::server {
 namespace {
 
-parsed_command parse(const connection::line& line, const protocol::limits& lim) {
+parsed_command parse(const protocol::line_framer::line& line, const protocol::limits& lim) {
   if (line.too_long) {
     return tl::unexpected(protocol::error{
         protocol::errc::line_too_long,
@@ -26,7 +26,8 @@ std::string describe(std::error_code ended) {
 
 // 1. Log in. Every line goes to the hub, which replies on our outbox, until it accepts one.
 //    A name blocked for wrong passwords makes the hub close us; the next read then fails.
-awaitable<tl::expected<std::string, std::error_code>> log_in(connection& conn, conn_id id,
+template <typename Connection>
+awaitable<tl::expected<std::string, std::error_code>> log_in(Connection& conn, conn_id id,
                                                              hub& the_hub, const config& cfg) {
   for (;;) {
     auto line = co_await conn.read_line();
@@ -41,7 +42,8 @@ awaitable<tl::expected<std::string, std::error_code>> log_in(connection& conn, c
 //    hub hop per read rather than per line. Ends when the client leaves, or when the hub
 //    closes us: logout, time-out, shutdown, or an outbox that overflowed because the client
 //    stopped reading. Returns why.
-awaitable<std::error_code> chat(connection& conn, conn_id id, hub& the_hub, const config& cfg) {
+template <typename Connection>
+awaitable<std::error_code> chat(Connection& conn, conn_id id, hub& the_hub, const config& cfg) {
   for (;;) {
     auto line = co_await conn.read_line();
     if (!line) co_return line.error();
@@ -56,16 +58,14 @@ awaitable<std::error_code> chat(connection& conn, conn_id id, hub& the_hub, cons
   }
 }
 
-}  // namespace
-
-// The whole life of a connection. The two phases are separate coroutines so that an idle
-// chatting session keeps no login-phase state alive (its frame is freed when log_in returns).
-awaitable<void> run_session(tcp::socket socket, conn_id id, hub& the_hub, const config& cfg) {
+// The whole life of a connection, whatever its stream. The two phases are separate
+// coroutines so that an idle chatting session keeps no login-phase state alive (its frame is
+// freed when log_in returns).
+template <typename Connection>
+awaitable<void> serve(std::shared_ptr<Connection> conn, std::string address, conn_id id,
+                      hub& the_hub, const config& cfg) {
   static const shared_line greeting =
       std::make_shared<const std::string>(protocol::format_greeting());
-  std::error_code ignored;
-  auto address = socket.remote_endpoint(ignored).address().to_string();
-  const auto conn = std::make_shared<connection>(std::move(socket), cfg);
   conn->deliver(greeting);
   if (!co_await the_hub.attach(id, conn, std::move(address))) co_return;  // server finished
 
@@ -82,6 +82,18 @@ awaitable<void> run_session(tcp::socket socket, conn_id id, hub& the_hub, const 
   // 3. Clean up. The hub announces the logout (if this was a logged-in user that had not
   //    already left) and closes the socket once our last replies are written.
   co_await the_hub.detach(id, describe(ended));
+}
+
+}  // namespace
+
+// Not a coroutine itself: it builds the connection and hands back serve()'s coroutine, so a
+// session costs no extra frame. Another stream type is another such function (after its
+// handshake, for TLS) over the same serve().
+awaitable<void> run_session(tcp::socket socket, conn_id id, hub& the_hub, const config& cfg) {
+  std::error_code ignored;
+  auto address = socket.remote_endpoint(ignored).address().to_string();
+  auto conn = std::make_shared<connection>(std::move(socket), cfg);
+  return serve(std::move(conn), std::move(address), id, the_hub, cfg);
 }
 
 }  // namespace msgapp::server

@@ -5,7 +5,9 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <variant>
 
 #include <msgapp/net.hpp>
@@ -26,17 +28,29 @@ namespace msgapp::server {
 // waits for the end of the hub's turn and leaves in one gather write; a writer coroutine
 // exists only while the client is slow. docs/performance.md has the measurements behind this.
 
-// Whether Stream can take bytes without waiting. A TCP socket can: a non-blocking writev. A
-// stream that cannot, such as asio::ssl::stream (a TLS record goes out whole, and writing may
-// need a read first), keeps the default `false`, and the shell then starts one async_write of
-// the gather buffers per flush instead, bounded by write_timeout too. Such a stream is a new
-// instantiation of basic_connection (its reads go through read_some below, or, for TLS, an
-// async_read_some chosen the same way); the outbox and the hub, which sees a line_sink, do
-// not change, and the session only names the connection type it builds.
+// Whether Stream can move bytes without waiting: a non-blocking write_some (writev) or
+// read_some once its socket is ready. A TCP socket can. A stream that cannot, such as
+// asio::ssl::stream (a TLS record goes out whole, writing may need a read first, and a
+// readable socket need not mean readable plaintext), keeps the defaults, `false`: the shell
+// then writes with async_write_some, one gather of the outbox per call (Asio's TLS stream
+// packs up to 8 KiB of a gather into one record), each call bounded by write_timeout, and
+// reads with async_read_some into a buffer of its own.
 template <typename Stream>
 inline constexpr bool writes_without_waiting = false;
 template <>
 inline constexpr bool writes_without_waiting<tcp::socket> = true;
+template <typename Stream>
+inline constexpr bool reads_without_waiting = false;
+template <>
+inline constexpr bool reads_without_waiting<tcp::socket> = true;
+
+// What a stream must offer: get_executor(), lowest_layer() (the tcp::socket, for is_open,
+// shutdown and close), async_read_some and async_write_some, plus read_some/write_some
+// when the traits above say so. tests/server/async_only_stream.hpp is such a stream.
+// A TLS stream (asio::ssl::stream<tcp::socket>) needs only: a run_session overload in
+// session.cpp that does the handshake, builds its connection and returns the same serve();
+// `template class basic_connection<...>;` in a .cpp that links OpenSSL; and, if wanted, an
+// async_shutdown (close_notify) in close_socket. The outbox and the hub do not change.
 
 // Only the session reads. Output is written after the hub's turn by flush(), one gather write
 // for everything queued; only when the stream will not take it all at once does a writer
@@ -46,6 +60,8 @@ class basic_connection final : public line_sink,
                                public std::enable_shared_from_this<basic_connection<Stream>> {
  public:
   using line = protocol::line_framer::line;
+  // Bytes one async_read_some may take: the plaintext of one TLS record.
+  static constexpr std::size_t async_read_bytes = 16 * 1024;
 
   basic_connection(Stream stream, const config& cfg);
 
@@ -65,8 +81,9 @@ class basic_connection final : public line_sink,
   // or the writer coroutine (the stream would not take everything at once).
   enum class writer { idle, posted, waiting };
 
+  bool feed(std::error_code ec, std::string_view bytes);
   void flush();
-  void write_now();
+  void write_now() requires writes_without_waiting<Stream>;
   static awaitable<void> wait_and_write(std::shared_ptr<basic_connection> self);
   void close_if_done();
   void close_socket();
@@ -78,6 +95,12 @@ class basic_connection final : public line_sink,
   milliseconds write_timeout_;
   writer writer_ = writer::idle;
   bool eof_ = false;  // the client sent eof: never read again
+  // A pending async_read_some needs a buffer of its own (the thread's scratch buffer is
+  // shared); a stream that reads without waiting does not pay for it.
+  struct no_buffer {};
+  [[no_unique_address]] std::conditional_t<reads_without_waiting<Stream>, no_buffer,
+                                           std::array<char, async_read_bytes>>
+      read_buffer_;
 };
 
 using connection = basic_connection<tcp::socket>;
@@ -91,36 +114,50 @@ basic_connection<Stream>::basic_connection(Stream stream, const config& cfg)
       framer_(cfg.limits.max_line),
       out_(cfg.outbox_bytes),
       write_timeout_(cfg.write_timeout) {
-  std::error_code ignored;
-  socket().non_blocking(true, ignored);  // read_some below must never block the io thread
+  if constexpr (reads_without_waiting<Stream>) {
+    std::error_code ignored;
+    socket().non_blocking(true, ignored);  // read_some below must never block the io thread
+  }
 }
 
 template <typename Stream>
 awaitable<tl::expected<typename basic_connection<Stream>::line, std::error_code>>
 basic_connection<Stream>::read_line() {
-  // One scratch buffer for every connection on this thread: bytes move from it into the
-  // framer at once, so a connection keeps only what it has not yet turned into lines.
-  static thread_local std::array<char, 64 * 1024> scratch;
   for (;;) {
     if (auto next = framer_.next()) co_return *next;
     if (eof_) co_return tl::unexpected(std::error_code(net::error::eof));
     if (!socket().is_open())
       co_return tl::unexpected(std::error_code(net::error::operation_aborted));
 
-    // Wait for readability first: an idle connection has one pending wait and no buffer.
-    auto [ec] = co_await socket().async_wait(tcp::socket::wait_read, use_nothrow);
-    if (ec) co_return tl::unexpected(ec);
-    std::error_code read_ec;
-    const std::size_t n = stream_.read_some(net::buffer(scratch), read_ec);
-    if (read_ec == net::error::would_block || read_ec == net::error::try_again) continue;
-    if (read_ec == net::error::eof) {
-      eof_ = true;  // never read again after eof (Asio 1.22 may not complete a later read)
-      if (framer_.buffered() > 0) framer_.feed("\n");  // a last line without its '\n' counts
-      continue;
+    if constexpr (reads_without_waiting<Stream>) {
+      // One scratch buffer for every connection on this thread: bytes move from it into the
+      // framer at once, so a connection keeps only what it has not yet turned into lines.
+      static thread_local std::array<char, 64 * 1024> scratch;
+      // Wait for readability first: an idle connection has one pending wait and no buffer.
+      auto [ec] = co_await socket().async_wait(tcp::socket::wait_read, use_nothrow);
+      if (ec) co_return tl::unexpected(ec);
+      std::error_code read_ec;
+      const std::size_t n = stream_.read_some(net::buffer(scratch), read_ec);
+      if (read_ec == net::error::would_block || read_ec == net::error::try_again) continue;
+      if (!feed(read_ec, std::string_view(scratch.data(), n))) co_return tl::unexpected(read_ec);
+    } else {
+      auto [ec, n] = co_await stream_.async_read_some(net::buffer(read_buffer_), use_nothrow);
+      if (!feed(ec, std::string_view(read_buffer_.data(), n))) co_return tl::unexpected(ec);
     }
-    if (read_ec) co_return tl::unexpected(read_ec);
-    framer_.feed(std::string_view(scratch.data(), n));
   }
+}
+
+// Feeds what one read brought to the framer; false when the read failed (other than eof).
+template <typename Stream>
+bool basic_connection<Stream>::feed(std::error_code ec, std::string_view bytes) {
+  if (ec == net::error::eof) {
+    eof_ = true;  // never read again after eof (Asio 1.22 may not complete a later read)
+    if (framer_.buffered() > 0) framer_.feed("\n");  // a last line without its '\n' counts
+    return true;
+  }
+  if (ec) return false;
+  framer_.feed(bytes);
+  return true;
 }
 
 template <typename Stream>
@@ -153,7 +190,7 @@ void basic_connection<Stream>::flush() {
 // One non-blocking gather write (writev) per outbox::max_gather lines, for as much as the
 // kernel takes.
 template <typename Stream>
-void basic_connection<Stream>::write_now() {
+void basic_connection<Stream>::write_now() requires writes_without_waiting<Stream> {
   while (!out_.empty() && socket().is_open()) {
     outbox::gather_buffers buffers;
     const std::size_t count = out_.gather(buffers);
@@ -166,8 +203,9 @@ void basic_connection<Stream>::write_now() {
 }
 
 // The slow path: a client that reads slowly, or a stream that only writes asynchronously.
-// Each wait is bounded by write_timeout (TCP: a wait for room; otherwise: one gather write);
-// a client that takes nothing for that long is cut off.
+// Each wait is bounded by write_timeout (TCP: a wait for room; otherwise: one async_write_some
+// of the gather buffers), so a client that takes nothing for that long is cut off, while one
+// that reads slowly but steadily is not. Lines queued meanwhile join the next gather.
 template <typename Stream>
 awaitable<void> basic_connection<Stream>::wait_and_write(std::shared_ptr<basic_connection> self) {
   using namespace net::experimental::awaitable_operators;
@@ -187,14 +225,14 @@ awaitable<void> basic_connection<Stream>::wait_and_write(std::shared_ptr<basic_c
       // returns only once the losing operation has completed, so they outlive the write.
       outbox::gather_buffers buffers;
       const std::size_t count = self->out_.gather(buffers);
-      auto result = co_await (
-          net::async_write(self->stream_, std::span(buffers.data(), count), use_nothrow) ||
-          timer.async_wait(use_nothrow));
+      auto result =
+          co_await (self->stream_.async_write_some(std::span(buffers.data(), count), use_nothrow) ||
+                    timer.async_wait(use_nothrow));
       if (result.index() == 1 || std::get<0>(std::get<0>(result))) {
         self->abort();
         break;
       }
-      self->out_.written(std::get<1>(std::get<0>(result)));
+      self->out_.written(std::get<1>(std::get<0>(result)));  // perhaps part: gather the rest
     }
   }
   self->writer_ = writer::idle;
