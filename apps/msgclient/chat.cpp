@@ -33,10 +33,10 @@ constexpr auto logout_grace = 2s;
 constexpr auto bye_grace = 2s;
 
 struct chat_state {
-  chat_state(console& c, client::client s, client::private_sessions& p, std::string name)
+  chat_state(ui::console& c, client::client s, client::private_sessions& p, std::string name)
       : con(c), server(std::move(s)), privates(p), me(std::move(name)) {}
 
-  console& con;
+  ui::console& con;
   client::client server;
   client::private_sessions& privates;
   std::string me;
@@ -188,7 +188,7 @@ awaitable<void> carry_out(chat_state& s, user_command cmd) {
 awaitable<void> keyboard(chat_state& s) {
   for (;;) {
     const auto typed = co_await s.con.read_line("> ");
-    if (!typed && typed.error() == input_end::too_long) {
+    if (!typed && typed.error() == ui::input_end::too_long) {
       say(s, error_line("that line is too long; nothing was sent"));
       continue;
     }
@@ -235,7 +235,7 @@ awaitable<int> converse(chat_state& s) {
 
 }  // namespace
 
-awaitable<int> chat(console& con, client::client server, client::private_sessions& privates,
+awaitable<int> chat(ui::console& con, client::client server, client::private_sessions& privates,
                     std::string me) {
   chat_state s(con, std::move(server), privates, std::move(me));
   co_return co_await converse(s);

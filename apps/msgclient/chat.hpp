@@ -12,7 +12,7 @@ namespace msgapp::apps {
 // Runs until the user leaves (logout, end of input, Ctrl-C), the server times the user out,
 // or the server is gone and no private session is left. Returns the exit status. When the
 // user leaves, private sessions are closed first; otherwise the caller closes them.
-awaitable<int> chat(console& con, client::client server, client::private_sessions& privates,
+awaitable<int> chat(ui::console& con, client::client server, client::private_sessions& privates,
                     std::string me);
 
 }  // namespace msgapp::apps

@@ -7,6 +7,7 @@
 
 #include <msgapp/console/console.hpp>
 #include <msgapp/net.hpp>
+#include <msgapp/protocol/limits.hpp>
 
 #include "options.hpp"
 #include "run_client.hpp"
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
 
   net::io_context io{1};
   int status = apps::exit_failed;
-  console con(io.get_executor());
+  ui::console con(io.get_executor(), protocol::limits{}.max_line);
   net::co_spawn(io, apps::run_client(con, std::move(options)),
                 [&](std::exception_ptr e, int finished) {
                   con.close();  // the terminal is restored before anything else is said

@@ -28,7 +28,7 @@ constexpr auto bye_grace = 2s;
 // How long connecting to the server (name lookup, TCP, greeting) may take.
 constexpr auto connect_timeout = 10s;
 
-awaitable<std::optional<server_link>> connect_to(console& con, std::string host,
+awaitable<std::optional<server_link>> connect_to(ui::console& con, std::string host,
                                                  std::uint16_t port) {
   // Bounded, because Ctrl-C only reaches us while the console reads (see the console module).
   auto connected = co_await (server_link::connect(host, port) || sleep_for(connect_timeout));
@@ -49,7 +49,7 @@ std::string trimmed(std::string_view s) {
 }
 
 // The server closed the connection during the login dialogue: say why, if it said.
-awaitable<int> lost_during_login(console& con, server_link& server) {
+awaitable<int> lost_during_login(ui::console& con, server_link& server) {
   bool explained = false;
   while (server.pending_events() > 0) {
     const auto event = co_await server.next_event();
@@ -72,7 +72,7 @@ struct private_side {
 
 // Opens private sessions for `user` on the address the server was reached from. Returns the
 // port, or nothing (and the reason kept) when this client cannot take private sessions.
-std::optional<std::uint16_t> open_private_sessions(console& con, server_link& server,
+std::optional<std::uint16_t> open_private_sessions(ui::console& con, server_link& server,
                                                    private_side& side, const std::string& user,
                                                    const net::any_io_executor& ex) {
   auto show = [&con](const client::p2p_event& e) {
@@ -107,7 +107,7 @@ awaitable<client::result<server_line>> attempt_login(server_link& server,
 // Asks for the name (unless given) and the password until the server says welcome. Returns
 // the name, or the exit status when logging in is over: blocked, already online, the end of
 // input, Ctrl-C, or the server gone.
-awaitable<tl::expected<std::string, int>> log_in(console& con, server_link& server,
+awaitable<tl::expected<std::string, int>> log_in(ui::console& con, server_link& server,
                                                  std::optional<std::string> given_user,
                                                  private_side& privates) {
   const auto ex = co_await net::this_coro::executor;
@@ -116,7 +116,7 @@ awaitable<tl::expected<std::string, int>> log_in(console& con, server_link& serv
   for (;;) {
     if (ask_user) {
       const auto typed = co_await con.read_line("Username: ");
-      if (!typed && typed.error() == input_end::too_long) {
+      if (!typed && typed.error() == ui::input_end::too_long) {
         con.print_line(error_line("that is too long for a user name"));
         continue;
       }
@@ -129,7 +129,7 @@ awaitable<tl::expected<std::string, int>> log_in(console& con, server_link& serv
       continue;
     }
     const auto password = co_await con.read_password("Password: ");
-    if (!password && password.error() == input_end::too_long) {
+    if (!password && password.error() == ui::input_end::too_long) {
       con.print_line(error_line("that is too long for a password"));
       ask_user = false;
       continue;
@@ -160,7 +160,7 @@ awaitable<tl::expected<std::string, int>> log_in(console& con, server_link& serv
 
 }  // namespace
 
-awaitable<int> run_client(console& con, client_options options) {
+awaitable<int> run_client(ui::console& con, client_options options) {
   auto server = co_await connect_to(con, options.host, options.port);
   if (!server) co_return exit_failed;
 

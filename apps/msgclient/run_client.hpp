@@ -12,6 +12,6 @@ inline constexpr int exit_ok = 0;      // logged out, or end of input
 inline constexpr int exit_failed = 1;  // not logged in, timed out, or the server was lost
 
 // Returns the exit status. Every outcome the user can cause is a status, not an exception.
-awaitable<int> run_client(console& con, client_options options);
+awaitable<int> run_client(ui::console& con, client_options options);
 
 }  // namespace msgapp::apps

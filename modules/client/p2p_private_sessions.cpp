@@ -51,9 +51,9 @@ result<std::uint16_t> private_sessions::listen(net::ip::address address) {
 std::optional<std::string> private_sessions::accept_offer(
     const protocol::private_offer_event& offer) {
   const std::string& token = offer.token;
-  const bool well_formed = protocol::is_valid_name(offer.from, protocol::limits{}) &&
-                           !token.empty() && token.size() <= 64 &&
-                           token.find(' ') == std::string::npos;
+  const protocol::limits wire;
+  const bool well_formed = protocol::is_valid_name(offer.from, wire) && !token.empty() &&
+                           token.size() <= wire.max_token && token.find(' ') == std::string::npos;
   if (!well_formed || offer.from == impl_->me || impl_->closed ||
       impl_->sessions.size() >= impl_->cfg.max_sessions) {
     return std::nullopt;

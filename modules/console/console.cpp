@@ -13,9 +13,9 @@
 #include <stdexcept>
 #include <utility>
 
-namespace msgapp {
+namespace msgapp::ui {
 
-using namespace asio::experimental::awaitable_operators;
+using namespace net::experimental::awaitable_operators;
 
 struct console::state {
   // What the terminal's bottom line shows, so print_line() knows what to redraw.
@@ -70,7 +70,7 @@ struct console::state {
     leave_screen(true);
     closed = true;
     if (can_edit) line_editor::close();
-    asio::error_code ignored;
+    net::error_code ignored;
     signals.cancel(ignored);
     signals.clear(ignored);
     if (in.is_open()) {
@@ -324,4 +324,4 @@ void console::close() {
   state_->close();
 }
 
-}  // namespace msgapp
+}  // namespace msgapp::ui

@@ -23,7 +23,7 @@
 #include <system_error>
 #include <utility>
 
-namespace msgapp::line_editor {
+namespace msgapp::ui::line_editor {
 namespace {
 
 struct editor {
@@ -118,7 +118,7 @@ void open(int in_fd, int out_fd) {
   rl_instream = in;
   rl_outstream = out;
   // libedit's own handlers would re-send the signal to the whole process group with kill(0);
-  // the console's asio::signal_set owns SIGINT and friends instead.
+  // the console's net::signal_set owns SIGINT and friends instead.
   rl_catch_signals = 0;
   rl_readline_name = "msgapp";
   const int failed = rl_initialize();  // ends the previous editor, which used the old streams
@@ -214,4 +214,4 @@ void set_names(std::vector<std::string> names) {
   ed().names = std::move(names);
 }
 
-}  // namespace msgapp::line_editor
+}  // namespace msgapp::ui::line_editor

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace msgapp::line_editor {
+namespace msgapp::ui::line_editor {
 
 // Binds the editor to a terminal; both descriptors must stay open until close(). Throws
 // std::logic_error when another console holds the editor already.
@@ -39,4 +39,4 @@ void remember(const std::string& line);
 void set_commands(std::vector<std::string> commands);
 void set_names(std::vector<std::string> names);
 
-}  // namespace msgapp::line_editor
+}  // namespace msgapp::ui::line_editor

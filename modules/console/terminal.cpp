@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <system_error>
 
-namespace msgapp::terminal {
+namespace msgapp::ui::terminal {
 
 unique_fd& unique_fd::operator=(unique_fd&& other) noexcept {
   if (this != &other) {
@@ -115,4 +115,4 @@ void echo_off::restore() {
   ::tcsetattr(fd_, TCSANOW, &t);
 }
 
-}  // namespace msgapp::terminal
+}  // namespace msgapp::ui::terminal

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace msgapp::terminal {
+namespace msgapp::ui::terminal {
 
 // Owns one descriptor; closes it once.
 class unique_fd {
@@ -71,4 +71,4 @@ class echo_off {
   unsigned saved_lflag_ = 0;
 };
 
-}  // namespace msgapp::terminal
+}  // namespace msgapp::ui::terminal

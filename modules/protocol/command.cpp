@@ -148,7 +148,7 @@ tl::expected<command, error> parse_words(word_walker& w, std::string_view verb, 
     auto user = user_arg(w, form, lim);
     if (!user) return tl::unexpected(user.error());
     const auto token = w.next();
-    if (token.empty() || token.size() > 64 || !w.done()) return usage(form);
+    if (token.empty() || token.size() > lim.max_token || !w.done()) return usage(form);
     return privateaccept_cmd{std::move(*user), std::string(token)};
   }
   if (verb == words::active) {

@@ -28,10 +28,11 @@ tl::expected<void, std::string> validate(const config& c) {
   if (c.private_offer_lifetime.count() <= 0) {
     return tl::unexpected(std::string("private_offer_lifetime must be positive"));
   }
-  // Whole 32-bit words of randomness, and at most 64 hex digits: the longest token that
-  // `privateaccept` takes.
-  if (c.token_bits % 32 != 0 || c.token_bits < 64 || c.token_bits > 256) {
-    return tl::unexpected(std::string("token_bits must be 64, 96, ..., 256"));
+  // Whole 32-bit words of randomness, sent as hex digits (4 bits each), and no more digits than
+  // the longest token that `privateaccept` takes.
+  const std::size_t most_bits = c.limits.max_token * 4;
+  if (c.token_bits % 32 != 0 || c.token_bits < 64 || c.token_bits > most_bits) {
+    return tl::unexpected(fmt::format("token_bits must be 64, 96, ..., {}", most_bits));
   }
   return {};
 }

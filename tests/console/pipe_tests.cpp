@@ -22,7 +22,7 @@ struct pipe_ends {
 
 // A console reading `in` and writing to `out`, plus the test's ends of both pipes.
 struct piped_console {
-  explicit piped_console(std::size_t max_line = msgapp::console::default_max_line)
+  explicit piped_console(std::size_t max_line = client_max_line)
       : con(io.get_executor(), in.read_end.get(), out.write_end.get(), max_line) {
     make_non_blocking(out.read_end.get());
   }
@@ -35,10 +35,10 @@ struct piped_console {
     return finish(io, read);
   }
 
-  asio::io_context io;
+  net::io_context io;
   pipe_ends in;
   pipe_ends out;
-  msgapp::console con;
+  ui::console con;
 };
 
 TEST_CASE("piped lines arrive in order, then end of input is eof for good", "[console][pipe]") {
@@ -168,9 +168,9 @@ TEST_CASE("a regular file as input: its lines, then eof", "[console][pipe]") {
   std::fputs("first\nsecond\n", file);
   std::fflush(file);
   std::rewind(file);
-  asio::io_context io;
+  net::io_context io;
   pipe_ends out;
-  msgapp::console con(io.get_executor(), ::fileno(file), out.write_end.get());
+  ui::console con(io.get_executor(), ::fileno(file), out.write_end.get(), client_max_line);
   std::fclose(file);  // the console holds its own duplicate
   auto read_line = [&] {
     pending_read read = start(io, con.read_line("> "));

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <msgapp/console/console.hpp>
+#include <msgapp/protocol/limits.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -17,6 +18,11 @@
 namespace console_test {
 
 using namespace std::chrono_literals;
+namespace net = msgapp::net;
+namespace ui = msgapp::ui;
+
+// The line limit msgclient gives its console: the protocol's.
+inline constexpr std::size_t client_max_line = msgapp::protocol::limits{}.max_line;
 
 // Owns one descriptor.
 class fd {
@@ -64,23 +70,23 @@ inline void make_non_blocking(int n) {
 }
 
 // Test failures print "line 'x'", "eof", "interrupted" or "too_long".
-inline std::string describe(const msgapp::console_input& in) {
+inline std::string describe(const ui::console_input& in) {
   if (in) return "line '" + *in + "'";
   switch (in.error()) {
-    case msgapp::input_end::eof:
+    case ui::input_end::eof:
       return "eof";
-    case msgapp::input_end::interrupted:
+    case ui::input_end::interrupted:
       return "interrupted";
-    case msgapp::input_end::too_long:
+    case ui::input_end::too_long:
       return "too_long";
   }
   return "?";
 }
 
-using pending_read = std::future<msgapp::console_input>;
+using pending_read = std::future<ui::console_input>;
 
-inline pending_read start(asio::io_context& io, asio::awaitable<msgapp::console_input> read) {
-  return asio::co_spawn(io, std::move(read), asio::use_future);
+inline pending_read start(net::io_context& io, net::awaitable<ui::console_input> read) {
+  return net::co_spawn(io, std::move(read), net::use_future);
 }
 
 inline bool ready(const pending_read& read) {
@@ -89,7 +95,7 @@ inline bool ready(const pending_read& read) {
 
 // Runs the loop in short slices until done() holds; false after the time limit, so a broken
 // console fails the test instead of hanging it.
-inline bool pump_until(asio::io_context& io, const std::function<bool()>& done,
+inline bool pump_until(net::io_context& io, const std::function<bool()>& done,
                        std::chrono::milliseconds limit = 5000ms) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (!done()) {
@@ -101,12 +107,12 @@ inline bool pump_until(asio::io_context& io, const std::function<bool()>& done,
 }
 
 // Runs the loop for a while whatever happens: lets signals and wake-ups be delivered.
-inline void pump_for(asio::io_context& io, std::chrono::milliseconds how_long) {
+inline void pump_for(net::io_context& io, std::chrono::milliseconds how_long) {
   pump_until(
       io, [] { return false; }, how_long);
 }
 
-inline std::string finish(asio::io_context& io, pending_read& read) {
+inline std::string finish(net::io_context& io, pending_read& read) {
   REQUIRE(pump_until(io, [&] { return ready(read); }));
   return describe(read.get());
 }

@@ -57,15 +57,15 @@ struct pseudo_terminal {
 
 // A console editing a pseudo-terminal, and the user at the other end of it.
 struct terminal_session {
-  explicit terminal_session(std::size_t max_line = msgapp::console::default_max_line,
-                            const char* term = "xterm", unsigned short cols = 80)
+  explicit terminal_session(std::size_t max_line = client_max_line, const char* term = "xterm",
+                            unsigned short cols = 80)
       : pty(cols), con(make_console(io, pty, max_line, term)) {}
 
   // Returns a prvalue, so the non-movable console is built in place.
-  static msgapp::console make_console(asio::io_context& io, const pseudo_terminal& pty,
-                                      std::size_t max_line, const char* term) {
+  static ui::console make_console(net::io_context& io, const pseudo_terminal& pty,
+                                  std::size_t max_line, const char* term) {
     ::setenv("TERM", term, 1);  // the console decides at construction whether to edit
-    return msgapp::console(io.get_executor(), pty.slave.get(), pty.slave.get(), max_line);
+    return ui::console(io.get_executor(), pty.slave.get(), pty.slave.get(), max_line);
   }
 
   void type(std::string_view keys) { write_all(pty.master.get(), keys); }
@@ -86,7 +86,7 @@ struct terminal_session {
 
   // Starts a read and waits until its prompt is on the screen, so keys typed next reach the
   // editor rather than the kernel's line discipline (which would echo them first).
-  pending_read prompted(asio::awaitable<msgapp::console_input> read, std::string_view prompt) {
+  pending_read prompted(net::awaitable<ui::console_input> read, std::string_view prompt) {
     const std::size_t from = screen().size();
     pending_read pending = start(io, std::move(read));
     REQUIRE(shows(prompt, from));
@@ -99,10 +99,10 @@ struct terminal_session {
 
   std::string line_from(pending_read& read) { return finish(io, read); }
 
-  asio::io_context io;
+  net::io_context io;
   pseudo_terminal pty;
   std::string shown;
-  msgapp::console con;
+  ui::console con;
 };
 
 TEST_CASE("a terminal shows the prompt and returns the typed line", "[console][tty]") {
@@ -155,7 +155,7 @@ TEST_CASE("print_line while typing clears the prompt, prints, redraws prompt and
 
 TEST_CASE("print_line while a long input wraps goes up to the prompt's row first",
           "[console][tty]") {
-  terminal_session t(msgapp::console::default_max_line, "xterm", 40);
+  terminal_session t(client_max_line, "xterm", 40);
   pending_read read = t.read_line();
   const std::string input(50, 'w');  // "> " plus 50 characters: the cursor is on the 2nd row
   t.type(input);
@@ -266,12 +266,12 @@ TEST_CASE("Ctrl-C at the password prompt is interrupted, and echo is restored",
 
 TEST_CASE("cancelling the password read restores echo too", "[console][tty]") {
   terminal_session t;
-  asio::cancellation_signal cancel;
-  pending_read read = asio::co_spawn(t.io, t.con.read_password("Password: "),
-                                     asio::bind_cancellation_slot(cancel.slot(), asio::use_future));
+  net::cancellation_signal cancel;
+  pending_read read = net::co_spawn(t.io, t.con.read_password("Password: "),
+                                    net::bind_cancellation_slot(cancel.slot(), net::use_future));
   REQUIRE(t.shows("Password: "));
   REQUIRE_FALSE(t.pty.echoes());
-  cancel.emit(asio::cancellation_type::terminal);
+  cancel.emit(net::cancellation_type::terminal);
   CHECK(t.line_from(read) == "eof");
   CHECK(t.pty.echoes());
 }
@@ -329,17 +329,18 @@ TEST_CASE("only one console at a time may edit a terminal", "[console][tty]") {
   std::optional<terminal_session> first;
   first.emplace();
   pseudo_terminal other;
-  asio::io_context io;
-  CHECK_THROWS_AS(msgapp::console(io.get_executor(), other.slave.get(), other.slave.get()),
-                  std::logic_error);
+  net::io_context io;
+  CHECK_THROWS_AS(
+      ui::console(io.get_executor(), other.slave.get(), other.slave.get(), client_max_line),
+      std::logic_error);
   first.reset();
-  msgapp::console second(io.get_executor(), other.slave.get(), other.slave.get());
+  ui::console second(io.get_executor(), other.slave.get(), other.slave.get(), client_max_line);
   CHECK(second.interactive());
 }
 
 TEST_CASE("TERM=dumb: no editing, but prompts and the kernel's line editing still work",
           "[console][tty]") {
-  terminal_session t(msgapp::console::default_max_line, "dumb");
+  terminal_session t(client_max_line, "dumb");
   pending_read read = t.read_line();
   CHECK(t.pty.canonical());
   t.type("plain\x7fN\n");  // the kernel handles Backspace

@@ -15,6 +15,7 @@
 #include <msgapp/client/client.hpp>
 #include <msgapp/net.hpp>
 #include <msgapp/protocol/event.hpp>
+#include <msgapp/protocol/limits.hpp>
 #include <msgapp/protocol/server_line.hpp>
 
 namespace msgapp::client {
@@ -46,15 +47,15 @@ struct p2p_error {
 
 // Every bound and time limit of the private-session side, named once.
 struct p2p_config {
-  std::size_t max_line = 4096;            // bytes on the wire, with the '\n' (as the protocol says)
-  std::size_t max_text = 2048;            // bytes of one message
+  std::size_t max_line = protocol::limits{}.max_line;  // bytes on the wire, with the '\n'
+  std::size_t max_text = protocol::limits{}.max_text;  // bytes of one message
   std::size_t max_sessions = 32;          // open sessions; further offers are not accepted
   std::size_t max_handshakes = 16;        // connections being set up at once; more are closed
   std::size_t max_tokens = 64;            // offers accepted and waiting for their caller
   std::size_t outbox_depth = 64;          // lines waiting to be written to one peer
   milliseconds handshake_timeout{5'000};  // connect + hello + answer
-  milliseconds offer_lifetime{60'000};    // as long as the server keeps an offer
-  milliseconds bye_linger{1'000};         // after `bye`, how long to wait for the peer to close
+  milliseconds offer_lifetime = protocol::private_offer_lifetime;  // as the server keeps it
+  milliseconds bye_linger{1'000};  // after `bye`, how long to wait for the peer to close
 };
 
 // All private sessions of one logged-in user, plus the listener that takes them.

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace msgapp {
+namespace msgapp::ui {
 
 // Why a read returned no line. None of these is an error in the program: the user caused them.
 enum class input_end {
@@ -32,7 +32,7 @@ using console_input = tl::expected<std::string, input_end>;
 //
 //   for (;;) {
 //     auto in = co_await con.read_line("> ");
-//     if (!in && in.error() == msgapp::input_end::too_long) continue;
+//     if (!in && in.error() == ui::input_end::too_long) continue;
 //     if (!in) break;  // eof or interrupted: log out
 //     ...
 //   }
@@ -44,14 +44,13 @@ using console_input = tl::expected<std::string, input_end>;
 // Everything runs on the executor's one thread; no member may be called from another thread.
 class console {
  public:
-  static constexpr std::size_t default_max_line = 4096;
-
-  // Standard input and standard output.
-  explicit console(net::any_io_executor ex, std::size_t max_line = default_max_line);
+  // Standard input and standard output. Lines longer than `max_line` bytes are `too_long`; the
+  // limit belongs to whoever reads the lines (msgclient: the protocol's), so it has no default.
+  console(net::any_io_executor ex, std::size_t max_line);
 
   // Any pair of descriptors (pipes, a pseudo-terminal): both are duplicated, so the caller
   // still owns and closes its own.
-  console(net::any_io_executor ex, int in_fd, int out_fd, std::size_t max_line = default_max_line);
+  console(net::any_io_executor ex, int in_fd, int out_fd, std::size_t max_line);
 
   ~console();  // close()
   console(const console&) = delete;
@@ -86,4 +85,4 @@ class console {
   std::shared_ptr<state> state_;
 };
 
-}  // namespace msgapp
+}  // namespace msgapp::ui

@@ -34,9 +34,9 @@ struct config {
   milliseconds shutdown_grace{1'000};      // how long shutdown waits for output to drain
 
   // Private sessions: the server only brokers one-time tokens (hub_private.cpp).
-  std::size_t private_offers = 16;              // open offers per user; the oldest goes first
-  milliseconds private_offer_lifetime{60'000};  // an offer not accepted by then is void
-  std::size_t token_bits = 128;                 // randomness per token, sent as hex digits
+  std::size_t private_offers = 16;  // open offers per user; the oldest goes first
+  milliseconds private_offer_lifetime = protocol::private_offer_lifetime;  // then it is void
+  std::size_t token_bits = 128;  // randomness per token, sent as hex digits
 };
 
 // Checks the relations between bounds (e.g. a full offline queue must fit in an outbox).

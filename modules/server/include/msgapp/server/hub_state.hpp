@@ -63,7 +63,6 @@ class hub_state {
 
   bool stopping() const { return stopping_; }
   bool finished() const { return stopping_ && connections_.empty(); }
-  std::size_t connection_count() const { return connections_.size(); }
 
  private:
   struct private_offer {  // made by an asker, waiting for the invitee's privateaccept
