@@ -91,8 +91,7 @@ msgapp::awaitable<run_result> idle_run::run() {
   result.ok = failed == 0 && errors_ == 0 && unexpected_closes_ == 0 && !pool_.timed_out();
   result.rep.count("errors", errors_);
   result.rep.count("unexpected_closes", unexpected_closes_);
-  result.rep.flag("ok", result.ok);  // not protocol: a report key
-  if (!pool_.first_error().empty()) result.rep.text("first_error", pool_.first_error());
+  result.rep.outcome(result.ok, pool_.first_error());
   co_return result;
 }
 

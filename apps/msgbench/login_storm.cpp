@@ -114,8 +114,7 @@ msgapp::awaitable<run_result> login_storm::run() {
   result.rep.count("logout_failures", logout_failures_);
   result.rep.latency("login_latency", login_latency_);
   result.ok = logins_ > 0 && failures_ == 0 && logout_failures_ == 0 && !timed_out_;
-  result.rep.flag("ok", result.ok);  // not protocol: a report key
-  if (!first_error_.empty()) result.rep.text("first_error", first_error_);
+  result.rep.outcome(result.ok, first_error_);
   co_return result;
 }
 

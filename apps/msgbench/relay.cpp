@@ -281,8 +281,7 @@ void pair_relay::add_results(report& r, bool& ok) const {
   }
   ok = ok && exact && errors_ == 0 && unexpected_closes_ == 0 &&
        (!ctx_.adapter.replies_to_sends() || replies == sent);
-  r.flag("ok", ok);  // not protocol: a report key
-  if (!pool_.first_error().empty()) r.text("first_error", pool_.first_error());
+  r.outcome(ok, pool_.first_error());
 }
 
 }  // namespace
