@@ -165,6 +165,18 @@ inline awaitable<server_line> must(awaitable<msgapp::client::result<server_line>
   co_return std::move(*reply);
 }
 
+// The reply to `line` must come and say `text` (an ok) or carry `code` (an error).
+inline awaitable<void> expect_text(client& c, std::string line, std::string text) {
+  const auto r = co_await must(c.request(line));
+  INFO(line);
+  CHECK(r.text == text);
+}
+inline awaitable<void> expect_code(client& c, std::string line, std::string code) {
+  const auto r = co_await must(c.request(line));
+  INFO(line);
+  CHECK(r.code == code);
+}
+
 // Sends `line` `times` times, `gap` apart, each answered `ok <text>`: that keeps a user from
 // timing out, and no event arrives meanwhile.
 inline awaitable<void> keep_active(client& c, std::string line, std::string text, int times,
