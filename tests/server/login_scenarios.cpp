@@ -149,8 +149,6 @@ TEST_CASE("presence is not sent to users the subject has blocked") {
 }
 
 TEST_CASE("an idle user is timed out, logged out and announced") {
-  auto cfg = test_config();
-  cfg.timeout = 300ms;
   run_scenario(
       [](scenario_context& s) -> awaitable<void> {
         auto idle = co_await s.login("dave");
@@ -162,12 +160,10 @@ TEST_CASE("an idle user is timed out, logged out and announced") {
         CHECK(gone.from == "dave");
         CHECK(gone.text == "logged out");
       },
-      cfg);
+      timeout_config(300ms));
 }
 
 TEST_CASE("commands keep a user from timing out; silence does not") {
-  auto cfg = test_config();
-  cfg.timeout = 400ms;
   run_scenario(
       [](scenario_context& s) -> awaitable<void> {
         auto busy = co_await s.login("alice");
@@ -176,16 +172,14 @@ TEST_CASE("commands keep a user from timing out; silence does not") {
         // Then silence: the time-out comes, counted from the last command.
         co_await expect_timed_out(busy, "without a command");
       },
-      cfg);
+      timeout_config(400ms));
 }
 
 TEST_CASE("a connection that never logs in is timed out too") {
-  auto cfg = test_config();
-  cfg.timeout = 200ms;
   run_scenario(
       [](scenario_context& s) -> awaitable<void> {
         auto lurker = co_await s.connect();
         co_await expect_timed_out(lurker, "without logging in");
       },
-      cfg);
+      timeout_config(200ms));
 }

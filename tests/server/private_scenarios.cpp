@@ -89,12 +89,10 @@ TEST_CASE("a token offered to one user cannot be accepted by another") {
 }
 
 TEST_CASE("active counts as activity, without content") {
-  auto cfg = test_config();
-  cfg.timeout = 400ms;
   run_scenario(
       [](scenario_context& s) -> awaitable<void> {
         auto alice = co_await s.login("alice");
         co_await keep_active(alice, "active", "active", 6, 100ms);  // never timed out
       },
-      cfg);
+      timeout_config(400ms));
 }

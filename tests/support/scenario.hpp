@@ -42,6 +42,13 @@ inline server::config test_config() {
   return c;
 }
 
+// test_config() with an idle time-out of `t`, for the scenarios about time-outs.
+inline server::config timeout_config(std::chrono::milliseconds t) {
+  auto c = test_config();
+  c.timeout = t;
+  return c;
+}
+
 inline server::credentials test_accounts() {
   return {{"alice", "alice-pw"}, {"bob", "bob-pw"}, {"carol", "carol-pw"}, {"dave", "dave-pw"}};
 }
