@@ -58,8 +58,7 @@ msgapp::awaitable<run_result> idle_run::run() {
   const auto& o = ctx_.opts;
   run_result result;
   report_header(result.rep, ctx_, o.workload);
-  pool_.arm_guard(bench_clock::now() + std::chrono::duration_cast<bench_clock::duration>(
-                                           std::chrono::duration<double>(o.timeout_s)));
+  pool_.arm_guard(bench_clock::now() + from_seconds(o.timeout_s));
   result.rep.count("connections", o.connections);
 
   const auto before = take_sample(ctx_);
