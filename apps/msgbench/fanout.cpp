@@ -174,8 +174,7 @@ msgapp::awaitable<run_result> fanout::run() {
   const auto& o = ctx_.opts;
   run_result result;
   report_header(result.rep, ctx_, o.workload);
-  pool_.arm_guard(bench_clock::now() + std::chrono::duration_cast<bench_clock::duration>(
-                                           std::chrono::duration<double>(o.timeout_s)));
+  pool_.arm_guard(bench_clock::now() + from_seconds(o.timeout_s));
   const std::size_t k = std::min(o.senders, o.users);
   for (std::size_t s = 0; s < k; ++s)
     senders_.push_back(std::make_unique<sender_state>(ctx_.ex, std::max<std::size_t>(o.window, 1)));
@@ -194,13 +193,10 @@ msgapp::awaitable<run_result> fanout::run() {
     const auto before = take_sample(ctx_);
     for (std::size_t s = 0; s < k; ++s)
       senders.spawn(broadcast_window(s));
-    const auto run_for = std::chrono::duration_cast<bench_clock::duration>(
-        std::chrono::duration<double>(o.duration_s));
+    const auto run_for = from_seconds(o.duration_s);
     co_await senders.wait_until(before.at + run_for);
     stop();
-    const auto drain_deadline =
-        bench_clock::now() +
-        std::chrono::duration_cast<bench_clock::duration>(std::chrono::duration<double>(o.drain_s));
+    const auto drain_deadline = bench_clock::now() + from_seconds(o.drain_s);
     co_await senders.wait_until(drain_deadline);
     draining_ = true;
     while (!drained() && !pool_.timed_out() && bench_clock::now() < drain_deadline)
@@ -246,8 +242,7 @@ void fanout::add_results(report& r, bool& ok) const {
   r.flag("exactly_once_in_order", exact);
   ok = ok && exact && errors_ == 0 && unexpected_closes_ == 0 &&
        (!ctx_.adapter.replies_to_sends() || replies == sent);
-  r.flag("ok", ok);  // not protocol: a report key
-  if (!pool_.first_error().empty()) r.text("first_error", pool_.first_error());
+  r.outcome(ok, pool_.first_error());
 }
 
 }  // namespace

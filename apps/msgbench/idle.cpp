@@ -58,8 +58,7 @@ msgapp::awaitable<run_result> idle_run::run() {
   const auto& o = ctx_.opts;
   run_result result;
   report_header(result.rep, ctx_, o.workload);
-  pool_.arm_guard(bench_clock::now() + std::chrono::duration_cast<bench_clock::duration>(
-                                           std::chrono::duration<double>(o.timeout_s)));
+  pool_.arm_guard(bench_clock::now() + from_seconds(o.timeout_s));
   result.rep.count("connections", o.connections);
 
   const auto before = take_sample(ctx_);
@@ -91,8 +90,7 @@ msgapp::awaitable<run_result> idle_run::run() {
   result.ok = failed == 0 && errors_ == 0 && unexpected_closes_ == 0 && !pool_.timed_out();
   result.rep.count("errors", errors_);
   result.rep.count("unexpected_closes", unexpected_closes_);
-  result.rep.flag("ok", result.ok);  // not protocol: a report key
-  if (!pool_.first_error().empty()) result.rep.text("first_error", pool_.first_error());
+  result.rep.outcome(result.ok, pool_.first_error());
   co_return result;
 }
 

@@ -3,18 +3,15 @@
 
 #include <fmt/format.h>
 
+#include <msgapp/protocol/take_word.hpp>
+
 namespace msgbench {
 namespace {
 
+using msgapp::protocol::take_word;
+
 // The one channel every fan-out user joins.
 constexpr std::string_view bench_channel = "#bench";
-
-std::string_view take_word(std::string_view& rest) {
-  auto sp = rest.find(' ');
-  auto word = rest.substr(0, sp);
-  rest = sp == std::string_view::npos ? std::string_view{} : rest.substr(sp + 1);
-  return word;
-}
 
 std::string_view trailing(std::string_view rest) {
   return rest.starts_with(':') ? rest.substr(1) : rest;

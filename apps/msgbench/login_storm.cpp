@@ -93,14 +93,12 @@ msgapp::awaitable<run_result> login_storm::run() {
   report_header(result.rep, ctx_, o.workload);
   result.rep.count("in_flight", slots_.size());
   task_group tasks(ctx_.ex);
-  tasks.spawn(guard(bench_clock::now() + std::chrono::duration_cast<bench_clock::duration>(
-                                             std::chrono::duration<double>(o.timeout_s))));
+  tasks.spawn(guard(bench_clock::now() + from_seconds(o.timeout_s)));
   task_group workers(ctx_.ex);
   const auto before = take_sample(ctx_);
   for (std::size_t s = 0; s < slots_.size(); ++s)
     workers.spawn(cycle(s));
-  co_await workers.wait_until(before.at + std::chrono::duration_cast<bench_clock::duration>(
-                                              std::chrono::duration<double>(o.duration_s)));
+  co_await workers.wait_until(before.at + from_seconds(o.duration_s));
   // Logins already started finish; the window ends when the last of them has.
   stopping_ = true;
   co_await workers.wait();
@@ -114,8 +112,7 @@ msgapp::awaitable<run_result> login_storm::run() {
   result.rep.count("logout_failures", logout_failures_);
   result.rep.latency("login_latency", login_latency_);
   result.ok = logins_ > 0 && failures_ == 0 && logout_failures_ == 0 && !timed_out_;
-  result.rep.flag("ok", result.ok);  // not protocol: a report key
-  if (!first_error_.empty()) result.rep.text("first_error", first_error_);
+  result.rep.outcome(result.ok, first_error_);
   co_return result;
 }
 

@@ -26,6 +26,10 @@ double seconds_between(bench_clock::time_point a, bench_clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
+bench_clock::duration from_seconds(double s) {
+  return std::chrono::duration_cast<bench_clock::duration>(std::chrono::duration<double>(s));
+}
+
 void report_window(report& r, const window_sample& before, const window_sample& after,
                    std::uint64_t units, std::string_view unit) {
   const double elapsed = seconds_between(before.at, after.at);

@@ -29,5 +29,7 @@ void report_window(report& r, const window_sample& before, const window_sample& 
                    std::uint64_t units, std::string_view unit);
 
 double seconds_between(bench_clock::time_point a, bench_clock::time_point b);
+// The options give durations as seconds in a double (duration_s, drain_s, timeout_s).
+bench_clock::duration from_seconds(double s);
 
 }  // namespace msgbench

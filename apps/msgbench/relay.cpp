@@ -197,8 +197,7 @@ msgapp::awaitable<run_result> pair_relay::run() {
   const auto& o = ctx_.opts;
   run_result result;
   report_header(result.rep, ctx_, o.workload);
-  pool_.arm_guard(bench_clock::now() + std::chrono::duration_cast<bench_clock::duration>(
-                                           std::chrono::duration<double>(o.timeout_s)));
+  pool_.arm_guard(bench_clock::now() + from_seconds(o.timeout_s));
   for (std::size_t p = 0; p < o.pairs; ++p)
     pairs_.push_back(std::make_unique<pair_state>(ctx_.ex));
   result.rep.count("pairs", o.pairs);
@@ -223,12 +222,10 @@ msgapp::awaitable<run_result> pair_relay::run() {
         flood.spawn(flood_slow_reader());
       }
     }
-    const auto run_for = std::chrono::duration_cast<bench_clock::duration>(
-        std::chrono::duration<double>(o.duration_s));
+    const auto run_for = from_seconds(o.duration_s);
     co_await senders.wait_until(before.at + run_for);
     stop();
-    const auto drain_for =
-        std::chrono::duration_cast<bench_clock::duration>(std::chrono::duration<double>(o.drain_s));
+    const auto drain_for = from_seconds(o.drain_s);
     const auto drain_deadline = bench_clock::now() + drain_for;
     co_await senders.wait_until(drain_deadline);
     draining_ = true;
@@ -281,8 +278,7 @@ void pair_relay::add_results(report& r, bool& ok) const {
   }
   ok = ok && exact && errors_ == 0 && unexpected_closes_ == 0 &&
        (!ctx_.adapter.replies_to_sends() || replies == sent);
-  r.flag("ok", ok);  // not protocol: a report key
-  if (!pool_.first_error().empty()) r.text("first_error", pool_.first_error());
+  r.outcome(ok, pool_.first_error());
 }
 
 }  // namespace

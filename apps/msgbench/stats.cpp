@@ -84,6 +84,11 @@ void report::flag(std::string key, bool value) {
   entries_.push_back({std::move(key), value ? "true" : "false", false});
 }
 
+void report::outcome(bool ok, std::string_view first_error) {
+  flag("ok", ok);  // not protocol: a report key
+  if (!first_error.empty()) text("first_error", first_error);
+}
+
 void report::latency(const std::string& prefix, const latency_histogram& h) {
   count(prefix + "_samples", h.count());
   number(prefix + "_p50_us", static_cast<double>(h.percentile_ns(0.50)) / 1e3, 1);

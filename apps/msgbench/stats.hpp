@@ -35,6 +35,8 @@ class report {
   void flag(std::string key, bool value);
   // Adds <prefix>_p50_us, _p99_us and _max_us (plus _samples).
   void latency(const std::string& prefix, const latency_histogram& h);
+  // Every workload ends its report this way: "ok", and why the first failure happened, if any.
+  void outcome(bool ok, std::string_view first_error);
 
   void print_table(std::FILE* out) const;
   void print_json(std::FILE* out) const;

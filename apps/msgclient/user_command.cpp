@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <msgapp/protocol/take_word.hpp>
 #include <msgapp/protocol/words.hpp>
 
 namespace msgapp::apps {
@@ -34,19 +35,16 @@ constexpr std::array<verb_word, 11> verbs = {{
     {"help", verb::help},
 }};
 
-std::string_view next_word(std::string_view& s) {
-  while (!s.empty() && s.front() == ' ')
-    s.remove_prefix(1);
-  const auto end = s.find(' ');
-  const auto word = s.substr(0, end);
-  s.remove_prefix(word.size());
-  return word;
-}
-
 std::string_view rest_of(std::string_view s) {
   while (!s.empty() && s.front() == ' ')
     s.remove_prefix(1);
   return s;
+}
+
+// A typed line may have several spaces between words, so they are skipped first.
+std::string_view next_word(std::string_view& s) {
+  s = rest_of(s);
+  return protocol::take_word(s);
 }
 
 tl::unexpected<std::string> usage(std::string_view form) {

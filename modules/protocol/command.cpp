@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "msgapp/protocol/take_word.hpp"
 #include "msgapp/protocol/text_rules.hpp"
 #include "msgapp/protocol/words.hpp"
 
@@ -19,10 +20,7 @@ class word_walker {
 
   std::string_view next() {
     skip_spaces();
-    const auto end = rest_.find(' ');
-    const auto word = rest_.substr(0, end);
-    rest_.remove_prefix(word.size());
-    return word;
+    return take_word(rest_);
   }
   std::string_view rest() {
     skip_spaces();

@@ -7,34 +7,18 @@
 #include <msgapp/protocol/event.hpp>
 #include <msgapp/protocol/server_line.hpp>
 
+#include "line_samples.hpp"
 #include "printable.hpp"
 
 namespace {
 
 using namespace msgapp::protocol;
 using msgapp::test::printable;
+using msgapp::test::strip;
+const auto& texts = msgapp::test::sample_texts;
 
 constexpr const char* t = "2026-11-25T20:16:03Z";
 constexpr const char* token = "0123456789abcdef0123456789abcdef";
-
-std::string strip(const std::string& line) {
-  REQUIRE_FALSE(line.empty());
-  REQUIRE(line.back() == '\n');
-  return line.substr(0, line.size() - 1);
-}
-
-// Plain, spaced, trailing spaces, Unicode, words that look like a header, empty.
-const std::vector<std::string> texts = {
-    "hi",
-    "hi there",
-    "inner  double   spaces",
-    "trailing spaces  ",
-    "  leading spaces",
-    "h\xC3\xA9llo \xE4\xB8\x96\xE7\x95\x8C \xF0\x9F\x8E\x89",
-    "looks like msg 2026-01-01T00:00:00Z eve words",
-    "logged in",
-    "",
-};
 
 std::vector<event> samples() {
   std::vector<event> out;

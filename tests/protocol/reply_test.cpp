@@ -8,18 +8,14 @@
 #include <msgapp/protocol/reply.hpp>
 #include <msgapp/protocol/server_line.hpp>
 
+#include "line_samples.hpp"
 #include "printable.hpp"
 
 namespace {
 
 using namespace msgapp::protocol;
 using msgapp::test::printable;
-
-std::string strip(const std::string& line) {
-  REQUIRE_FALSE(line.empty());
-  REQUIRE(line.back() == '\n');
-  return line.substr(0, line.size() - 1);
-}
+using msgapp::test::strip;
 
 struct reply_case {
   ok_reply reply;

@@ -10,6 +10,7 @@
 #include <msgapp/protocol/limits.hpp>
 #include <msgapp/protocol/server_line.hpp>
 
+#include "line_samples.hpp"
 #include "printable.hpp"
 
 namespace {
@@ -17,16 +18,9 @@ namespace {
 using namespace msgapp::protocol;
 using namespace std::chrono_literals;
 using msgapp::test::printable;
+using msgapp::test::strip;
+const auto& texts = msgapp::test::sample_texts;
 using sys_time = std::chrono::system_clock::time_point;
-
-// A formatted line minus its '\n', which every format_* result must end with.
-std::string strip(const std::string& line) {
-  REQUIRE_FALSE(line.empty());
-  REQUIRE(line.back() == '\n');
-  const auto body = line.substr(0, line.size() - 1);
-  CHECK(body.find('\n') == std::string::npos);
-  return body;
-}
 
 const char* kind_name(line_kind k) {
   switch (k) {
@@ -47,18 +41,6 @@ std::string fields(const server_line& l) {
   return std::string(kind_name(l.kind)) + " word=[" + l.word + "] code=[" + l.code + "] time=[" +
          l.time + "] from=[" + l.from + "] text=[" + l.text + "]";
 }
-
-// The texts the round trips carry: plain, spaced, trailing spaces, Unicode, empty.
-const std::vector<std::string> texts = {
-    "hi",
-    "hi there",
-    "inner  double   spaces",
-    "trailing spaces  ",
-    "  leading spaces",
-    "h\xC3\xA9llo \xE4\xB8\x96\xE7\x95\x8C \xF0\x9F\x8E\x89",
-    "looks like msg 2026-01-01T00:00:00Z eve words",
-    "",
-};
 
 }  // namespace
 

@@ -7,9 +7,7 @@ TEST_CASE("a message arrives with its sender, its time and the whole text") {
   run_scenario([](scenario_context& s) -> awaitable<void> {
     auto alice = co_await s.login("alice");
     auto bob = co_await s.login("bob");
-    auto sent = co_await alice.request("message bob  hi  there, ünïcode ✓ ");
-    REQUIRE(sent);
-    CHECK(sent->text == "delivered to bob");
+    co_await expect_text(alice, "message bob  hi  there, ünïcode ✓ ", "delivered to bob");
     auto got = co_await next_event_of(bob, "msg");
     CHECK(got.from == "alice");
     CHECK(got.text == "hi  there, ünïcode ✓ ");
@@ -51,12 +49,8 @@ TEST_CASE("message refusals: unknown user, self, and a recipient who blocked you
   run_scenario([](scenario_context& s) -> awaitable<void> {
     auto alice = co_await s.login("alice");
     auto bob = co_await s.login("bob");
-    auto unknown = co_await alice.request("message zed hi");
-    REQUIRE(unknown);
-    CHECK(unknown->code == "unknown-user");
-    auto self = co_await alice.request("message alice hi");
-    REQUIRE(self);
-    CHECK(self->code == "self");
+    co_await expect_code(alice, "message zed hi", "unknown-user");
+    co_await expect_code(alice, "message alice hi", "self");
 
     auto blocked = co_await bob.request("block alice");
     REQUIRE(blocked);
@@ -67,20 +61,14 @@ TEST_CASE("message refusals: unknown user, self, and a recipient who blocked you
     // Nothing was delivered now, and nothing is queued for later either.
     auto bye = co_await bob.request("logout");
     REQUIRE(bye);
-    auto refused_offline = co_await alice.request("message bob later then");
-    REQUIRE(refused_offline);
-    CHECK(refused_offline->code == "blocked");
+    co_await expect_code(alice, "message bob later then", "blocked");
     auto bob2 = co_await s.login("bob");
     auto who = co_await bob2.request("whoelse");
     REQUIRE(who);
     CHECK(bob2.pending_events() == 0);
 
-    auto unblocked = co_await bob2.request("unblock alice");
-    REQUIRE(unblocked);
-    CHECK(unblocked->text == "unblocked alice");
-    auto now_ok = co_await alice.request("message bob welcome back");
-    REQUIRE(now_ok);
-    CHECK(now_ok->text == "delivered to bob");
+    co_await expect_text(bob2, "unblock alice", "unblocked alice");
+    co_await expect_text(alice, "message bob welcome back", "delivered to bob");
   });
 }
 
@@ -100,9 +88,8 @@ TEST_CASE("broadcast reaches every other online user who has not blocked the sen
 
     auto block = co_await carol.request("block alice");
     REQUIRE(block);
-    auto partial = co_await alice.request("broadcast second");
-    REQUIRE(partial);
-    CHECK(partial->text == "broadcast to 1 user; some recipients did not get it");
+    co_await expect_text(alice, "broadcast second",
+                         "broadcast to 1 user; some recipients did not get it");
     const auto second_at_bob = co_await next_event_of(bob, "broadcast");
     CHECK(second_at_bob.text == "second");
     auto check = co_await carol.request("whoelse");
@@ -122,22 +109,14 @@ TEST_CASE("broadcast reaches every other online user who has not blocked the sen
 TEST_CASE("whoelse lists the others online, minus those who blocked the asker") {
   run_scenario([](scenario_context& s) -> awaitable<void> {
     auto alice = co_await s.login("alice");
-    auto none = co_await alice.request("whoelse");
-    REQUIRE(none);
-    CHECK(none->text == "users");
+    co_await expect_text(alice, "whoelse", "users");
     auto bob = co_await s.login("bob");
     auto carol = co_await s.login("carol");
-    auto two = co_await alice.request("whoelse");
-    REQUIRE(two);
-    CHECK(two->text == "users bob carol");
+    co_await expect_text(alice, "whoelse", "users bob carol");
     auto block = co_await carol.request("block alice");
     REQUIRE(block);
-    auto one = co_await alice.request("whoelse");
-    REQUIRE(one);
-    CHECK(one->text == "users bob");
-    auto args = co_await alice.request("whoelse now");
-    REQUIRE(args);
-    CHECK(args->code == "usage");
+    co_await expect_text(alice, "whoelse", "users bob");
+    co_await expect_code(alice, "whoelse now", "usage");
   });
 }
 
@@ -157,9 +136,7 @@ TEST_CASE("whoelsesince includes users online recently and now, not self or bloc
     auto recent = co_await alice.request("whoelsesince 60");
     REQUIRE(recent);
     CHECK(recent->text == "users bob carol");  // not alice herself, not dave (blocks her)
-    auto now_only = co_await alice.request("whoelsesince 0");
-    REQUIRE(now_only);
-    CHECK(now_only->text == "users carol");
+    co_await expect_text(alice, "whoelsesince 0", "users carol");
     for (const auto* bad : {"whoelsesince", "whoelsesince -5", "whoelsesince 1.5",
                             "whoelsesince ten", "whoelsesince 5 6"}) {
       auto r = co_await alice.request(bad);

@@ -69,7 +69,7 @@ TEST_CASE("a third wrong password blocks the name, even from another connection"
         auto alice = co_await s.login("alice");
 
         // After block_duration the name works again.
-        co_await pause(450ms);
+        co_await sleep_for(450ms);
         auto later = co_await s.connect();
         auto ok = co_await later.login("bob", "bob-pw");
         REQUIRE(ok);
@@ -149,54 +149,37 @@ TEST_CASE("presence is not sent to users the subject has blocked") {
 }
 
 TEST_CASE("an idle user is timed out, logged out and announced") {
-  auto cfg = test_config();
-  cfg.timeout = 300ms;
   run_scenario(
       [](scenario_context& s) -> awaitable<void> {
         auto idle = co_await s.login("dave");
         // The watcher logs in half a time-out later, so its own time-out comes well after.
-        co_await pause(150ms);
+        co_await sleep_for(150ms);
         auto watcher = co_await s.login("carol");
-        auto notice = co_await next_event_of(idle, "timeout");
-        CHECK(notice.text.find("timed out") != std::string::npos);
-        co_await expect_closed(idle);
+        co_await expect_timed_out(idle, "timed out");
         auto gone = co_await next_event_of(watcher, "presence");
         CHECK(gone.from == "dave");
         CHECK(gone.text == "logged out");
       },
-      cfg);
+      timeout_config(300ms));
 }
 
 TEST_CASE("commands keep a user from timing out; silence does not") {
-  auto cfg = test_config();
-  cfg.timeout = 400ms;
   run_scenario(
       [](scenario_context& s) -> awaitable<void> {
         auto busy = co_await s.login("alice");
-        for (int i = 0; i < 6; ++i) {  // 6 x 100 ms = 600 ms, longer than the time-out
-          co_await pause(100ms);
-          auto r = co_await busy.request("whoelse");
-          REQUIRE(r);
-          REQUIRE(r->kind == line_kind::ok);
-        }
-        CHECK(busy.pending_events() == 0);
+        // 6 x 100 ms = 600 ms, longer than the time-out.
+        co_await keep_active(busy, "whoelse", "users", 6, 100ms);
         // Then silence: the time-out comes, counted from the last command.
-        auto notice = co_await next_event_of(busy, "timeout");
-        CHECK(notice.text.find("without a command") != std::string::npos);
-        co_await expect_closed(busy);
+        co_await expect_timed_out(busy, "without a command");
       },
-      cfg);
+      timeout_config(400ms));
 }
 
 TEST_CASE("a connection that never logs in is timed out too") {
-  auto cfg = test_config();
-  cfg.timeout = 200ms;
   run_scenario(
       [](scenario_context& s) -> awaitable<void> {
         auto lurker = co_await s.connect();
-        auto notice = co_await next_event_of(lurker, "timeout");
-        CHECK(notice.text.find("without logging in") != std::string::npos);
-        co_await expect_closed(lurker);
+        co_await expect_timed_out(lurker, "without logging in");
       },
-      cfg);
+      timeout_config(200ms));
 }

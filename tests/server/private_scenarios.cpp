@@ -6,14 +6,6 @@
 
 using namespace msgapp::test;
 
-namespace {
-awaitable<server_line> must(awaitable<msgapp::client::result<server_line>> pending) {
-  auto reply = co_await std::move(pending);
-  REQUIRE(reply.has_value());
-  co_return std::move(*reply);
-}
-}  // namespace
-
 TEST_CASE("startprivate is refused for unknown, self, offline, blocking and deaf users") {
   run_scenario([](scenario_context& s) -> awaitable<void> {
     auto alice = co_await s.login("alice");
@@ -97,17 +89,10 @@ TEST_CASE("a token offered to one user cannot be accepted by another") {
 }
 
 TEST_CASE("active counts as activity, without content") {
-  auto cfg = test_config();
-  cfg.timeout = 400ms;
   run_scenario(
       [](scenario_context& s) -> awaitable<void> {
         auto alice = co_await s.login("alice");
-        for (int i = 0; i < 6; ++i) {
-          co_await pause(100ms);
-          const auto r = co_await must(alice.request("active"));
-          REQUIRE(r.text == "active");
-        }
-        CHECK(alice.pending_events() == 0);  // never timed out
+        co_await keep_active(alice, "active", "active", 6, 100ms);  // never timed out
       },
-      cfg);
+      timeout_config(400ms));
 }

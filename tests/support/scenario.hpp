@@ -13,6 +13,7 @@
 
 #include <msgapp/client/client.hpp>
 #include <msgapp/net.hpp>
+#include <msgapp/net/sleep.hpp>
 #include <msgapp/server/server.hpp>
 
 namespace msgapp::test {
@@ -27,6 +28,8 @@ namespace server = msgapp::server;
 using client = msgapp::client::client;
 using line_kind = msgapp::protocol::line_kind;
 using server_line = msgapp::protocol::server_line;
+// Lets time pass on the server (time-outs, blocks); never used to wait for a message.
+using msgapp::sleep_for;
 
 // Durations in milliseconds so the whole suite stays fast; tests shrink them further.
 inline server::config test_config() {
@@ -36,6 +39,13 @@ inline server::config test_config() {
   c.block_duration = 300ms;
   c.timeout = 10s;
   c.shutdown_grace = 500ms;
+  return c;
+}
+
+// test_config() with an idle time-out of `t`, for the scenarios about time-outs.
+inline server::config timeout_config(std::chrono::milliseconds t) {
+  auto c = test_config();
+  c.timeout = t;
   return c;
 }
 
@@ -62,6 +72,21 @@ struct scenario_context {
     INFO(reply->text);
     REQUIRE(reply->kind == line_kind::ok);
     co_return c;
+  }
+
+  // A bare socket logged in as `user` that never reads: its small receive buffer makes the
+  // kernel's side fill sooner. Other users hear of the login as usual.
+  awaitable<tcp::socket> login_non_reader(std::string user) {
+    tcp::socket sock(co_await net::this_coro::executor);
+    sock.open(tcp::v4());
+    sock.set_option(net::socket_base::receive_buffer_size(4096));
+    auto [cec] = co_await sock.async_connect(
+        tcp::endpoint(net::ip::make_address("127.0.0.1"), port), use_nothrow);
+    REQUIRE_FALSE(cec);
+    const std::string login_line = "login " + user + " " + user + "-pw\n";
+    auto [wec, n] = co_await net::async_write(sock, net::buffer(login_line), use_nothrow);
+    REQUIRE_FALSE(wec);
+    co_return sock;
   }
 };
 
@@ -140,10 +165,52 @@ inline awaitable<void> expect_closed(client& c) {
   }
 }
 
-// Lets time pass on the server (time-outs, blocks); never used to wait for a message.
-inline awaitable<void> pause(std::chrono::milliseconds d) {
-  net::steady_timer timer(co_await net::this_coro::executor, d);
-  co_await timer.async_wait(use_nothrow);
+// The reply to a request, which must come (any kind: callers check ok or error).
+inline awaitable<server_line> must(awaitable<msgapp::client::result<server_line>> pending) {
+  auto reply = co_await std::move(pending);
+  REQUIRE(reply.has_value());
+  co_return std::move(*reply);
+}
+
+// The reply to `line` must come and say `text` (an ok) or carry `code` (an error).
+inline awaitable<void> expect_text(client& c, std::string line, std::string text) {
+  const auto r = co_await must(c.request(line));
+  INFO(line);
+  CHECK(r.text == text);
+}
+inline awaitable<void> expect_code(client& c, std::string line, std::string code) {
+  const auto r = co_await must(c.request(line));
+  INFO(line);
+  CHECK(r.code == code);
+}
+
+// Sends `line` `times` times, `gap` apart, each answered `ok <text>`: that keeps a user from
+// timing out, and no event arrives meanwhile.
+inline awaitable<void> keep_active(client& c, std::string line, std::string text, int times,
+                                   std::chrono::milliseconds gap) {
+  for (int i = 0; i < times; ++i) {
+    co_await sleep_for(gap);
+    const auto r = co_await must(c.request(line));
+    REQUIRE(r.kind == line_kind::ok);
+    REQUIRE(r.text == text);
+  }
+  CHECK(c.pending_events() == 0);
+}
+
+// The server's time-out notice, whose text says `why`, and then the connection closes.
+inline awaitable<void> expect_timed_out(client& c, std::string why) {
+  const auto notice = co_await next_event_of(c, "timeout");
+  CHECK(notice.text.find(why) != std::string::npos);
+  co_await expect_closed(c);
+}
+
+// `from` messages `to` (online), which gets exactly `text`.
+inline awaitable<void> expect_delivered(client& from, client& to, std::string to_name,
+                                        std::string text) {
+  const auto sent = co_await must(from.request("message " + to_name + " " + text));
+  CHECK(sent.text == "delivered to " + to_name);
+  const auto got = co_await next_event_of(to, "msg");
+  CHECK(got.text == text);
 }
 
 // The words of the events request() has kept so far (and forgets them).
