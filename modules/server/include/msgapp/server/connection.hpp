@@ -49,8 +49,8 @@ inline constexpr bool reads_without_waiting<tcp::socket> = true;
 // when the traits above say so. tests/server/async_only_stream.hpp is such a stream.
 // A TLS stream (asio::ssl::stream<tcp::socket>) needs only: a run_session overload in
 // session.cpp that does the handshake, builds its connection and returns the same serve();
-// `template class basic_connection<...>;` in a .cpp that links OpenSSL; and, if wanted, an
-// async_shutdown (close_notify) in close_socket. The outbox and the hub do not change.
+// `template class basic_connection<...>;` in a .cpp that links OpenSSL; and, for a polite
+// close, an async_shutdown (close_notify) before close_socket(). Nothing else changes.
 
 // Only the session reads. Output is written after the hub's turn by flush(), one gather write
 // for everything queued; only when the stream will not take it all at once does a writer
