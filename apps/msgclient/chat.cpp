@@ -29,8 +29,6 @@ constexpr std::size_t max_awaited = 64;
 constexpr auto reply_timeout = 10s;
 // How long a logout waits for the server's goodbye before leaving anyway.
 constexpr auto logout_grace = 2s;
-// How long peers get to hear `bye` before their connections are cut.
-constexpr auto bye_grace = 2s;
 
 struct chat_state {
   chat_state(ui::console& c, client::client s, client::private_sessions& p, std::string name)
@@ -81,12 +79,12 @@ awaitable<reply_result> ask(chat_state& s, Line line) {
 void take_event(chat_state& s, const client::event_line& event) {
   if (event.kind != line_kind::event) return;  // a reply to nothing: not worth stopping for
   const protocol::event* typed = event.typed ? &*event.typed : nullptr;
-  if (std::get_if<protocol::private_offer_event>(typed)) {
-    if (auto accept = s.privates.accept_offer(event)) post_quietly(s, std::move(*accept));
+  if (const auto* offer = std::get_if<protocol::private_offer_event>(typed)) {
+    if (auto accept = s.privates.accept_offer(*offer)) post_quietly(s, std::move(*accept));
     return;
   }
-  if (std::get_if<protocol::private_ready_event>(typed)) {
-    s.privates.connect(event);
+  if (const auto* ready = std::get_if<protocol::private_ready_event>(typed)) {
+    s.privates.connect(*ready);
     return;
   }
   if (const auto* presence = std::get_if<protocol::presence_event>(typed)) {

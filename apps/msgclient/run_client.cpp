@@ -23,8 +23,6 @@ using server_link = client::client;
 using protocol::code_word;
 using protocol::errc;
 
-// How long peers get to hear `bye` when we leave before their connections are cut.
-constexpr auto bye_grace = 2s;
 // How long connecting to the server (name lookup, TCP, greeting) may take.
 constexpr auto connect_timeout = 10s;
 
