@@ -153,6 +153,19 @@ tl::expected<command, error> parse_words(word_walker& w, std::string_view verb, 
     if (!w.done()) return usage("active (no arguments)");
     return active_cmd{};
   }
+  if (verb == words::receipts) {
+    if (!w.done()) return usage("receipts (no arguments)");
+    return receipts_cmd{};
+  }
+  if (verb == words::confirm) {
+    constexpr std::string_view form = "confirm <id> (the id of the last stored message shown)";
+    const auto number = w.next();
+    std::uint64_t id = 0;
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), id);
+    if (number.empty() || ec != std::errc{} || end != number.data() + number.size() || !w.done())
+      return usage(form);
+    return confirm_cmd{id};
+  }
   // Echo at most a short prefix of the unknown word, so the reply stays well under a line.
   return tl::unexpected(
       error{errc::bad_command,

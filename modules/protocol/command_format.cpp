@@ -60,6 +60,10 @@ std::string format(const command& cmd) {
       return line_of(words::privateaccept, c.user, c.token);
     }
     std::string operator()(const active_cmd&) const { return line_of(words::active); }
+    std::string operator()(const receipts_cmd&) const { return line_of(words::receipts); }
+    std::string operator()(const confirm_cmd& c) const {
+      return fmt::format("{} {}\n", words::confirm, c.id);
+    }
   };
   return std::visit(formatter{}, cmd);
 }

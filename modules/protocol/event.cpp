@@ -48,6 +48,11 @@ std::string format_offline(std::string_view time, std::string_view from, std::st
   return format_event(words::offline, time, from, text);
 }
 
+std::string format_stored(std::string_view time, std::string_view from, std::uint64_t id,
+                          std::string_view text) {
+  return format_event(words::stored, time, from, fmt::format("{} {}", id, text));
+}
+
 std::string format_broadcast(std::string_view time, std::string_view from, std::string_view text) {
   return format_event(words::broadcast, time, from, text);
 }
@@ -81,6 +86,9 @@ std::string format(const event& e) {
     std::string operator()(const offline_event& m) const {
       return format_offline(m.time, m.from, m.text);
     }
+    std::string operator()(const stored_event& m) const {
+      return format_stored(m.time, m.from, m.id, m.text);
+    }
     std::string operator()(const broadcast_event& m) const {
       return format_broadcast(m.time, m.from, m.text);
     }
@@ -112,6 +120,14 @@ std::optional<event> parse_event(std::string_view line) {
   if (word == words::msg) return msg_event{std::move(time), std::move(from), std::string(line)};
   if (word == words::offline) {
     return offline_event{std::move(time), std::move(from), std::string(line)};
+  }
+  if (word == words::stored) {
+    const auto number = take_word(line);
+    std::uint64_t id = 0;
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), id);
+    if (number.empty() || ec != std::errc{} || end != number.data() + number.size())
+      return std::nullopt;
+    return stored_event{std::move(time), std::move(from), id, std::string(line)};
   }
   if (word == words::broadcast) {
     return broadcast_event{std::move(time), std::move(from), std::string(line)};

@@ -107,6 +107,16 @@ std::optional<ok_reply> parse_ok_text(std::string_view rest) {
   }
   if (take_prefix(rest, words::part::private_session_with)) return parse_private_session(rest);
   if (rest == words::active) return active_reply{};
+  if (take_prefix(rest, words::receipts)) {
+    auto id = only_word(rest);
+    if (!id) return std::nullopt;
+    return receipts_reply{std::move(*id)};
+  }
+  if (take_prefix(rest, words::confirmed)) {
+    const auto id = number<std::uint64_t>(rest);
+    if (!id) return std::nullopt;
+    return confirmed_reply{*id};
+  }
   return std::nullopt;
 }
 
@@ -150,6 +160,12 @@ std::string format(const ok_reply& r) {
       return ok_line(words::part::private_session_with, p.user, words::part::accepted);
     }
     std::string operator()(const active_reply&) const { return ok_line(words::active); }
+    std::string operator()(const receipts_reply& r) const {
+      return ok_line(words::receipts, r.database_id);
+    }
+    std::string operator()(const confirmed_reply& c) const {
+      return fmt::format("{} {} {}\n", words::ok, words::confirmed, c.id);
+    }
   };
   return std::visit(formatter{}, r);
 }

@@ -51,6 +51,10 @@ std::string_view code_word(errc code) {
       return "offline";
     case errc::no_offer:
       return "no-offer";
+    case errc::quota:
+      return "quota";
+    case errc::not_saved:
+      return "not-saved";
   }
   return "error";
 }

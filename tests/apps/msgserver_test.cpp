@@ -197,7 +197,7 @@ struct running_server {
   // A connection that has read the greeting.
   std::unique_ptr<tcp_client> connect() const {
     auto c = std::make_unique<tcp_client>(port);
-    REQUIRE(c->read_line() == "hello msgapp 1");
+    REQUIRE(c->read_line() == "hello msgapp 2");
     return c;
   }
 
@@ -295,7 +295,7 @@ TEST_CASE("msgserver on port 0 prints the real port and greets on it", "[msgserv
   running_server server;
   {
     tcp_client c(server.port);
-    CHECK(c.read_line() == "hello msgapp 1");
+    CHECK(c.read_line() == "hello msgapp 2");
   }
   REQUIRE(server.proc->signal(SIGTERM));
   const auto status = server.proc->wait(start_deadline);

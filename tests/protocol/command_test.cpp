@@ -43,6 +43,10 @@ std::string describe(const command& cmd) {
           return "startprivate|" + c.user;
         } else if constexpr (std::is_same_v<T, privateaccept_cmd>) {
           return "privateaccept|" + c.user + "|" + c.token;
+        } else if constexpr (std::is_same_v<T, receipts_cmd>) {
+          return "receipts";
+        } else if constexpr (std::is_same_v<T, confirm_cmd>) {
+          return "confirm|" + std::to_string(c.id);
         } else {
           static_assert(std::is_same_v<T, active_cmd>);
           return "active";
@@ -129,6 +133,10 @@ const std::vector<accept_case> accept_cases = {
     {"privateaccept alice x ", "privateaccept|alice|x"},
     {"active", "active"},
     {"active ", "active"},
+    {"receipts", "receipts"},
+    {"confirm 0", "confirm|0"},
+    {"confirm 17", "confirm|17"},
+    {"confirm " + max_u64, "confirm|" + max_u64},
 };
 
 struct refuse_case {
@@ -238,6 +246,13 @@ const std::vector<refuse_case> refuse_cases = {
     {"privateaccept " + name33 + " " + token32, errc::unknown_user},
     // active
     {"active now", errc::usage},
+    // receipts, confirm
+    {"receipts on", errc::usage},
+    {"confirm", errc::usage},
+    {"confirm x", errc::usage},
+    {"confirm -1", errc::usage},
+    {"confirm 1 2", errc::usage},
+    {"confirm 18446744073709551616", errc::usage},
     // msgclient's own commands are not in the server's grammar: unknown like any other word.
     {"private", errc::bad_command},
     {"private bob hello there", errc::bad_command},

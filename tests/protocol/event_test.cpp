@@ -25,6 +25,7 @@ std::vector<event> samples() {
   for (const auto& text : texts) {
     out.emplace_back(msg_event{t, "alice", text});
     out.emplace_back(offline_event{t, "bob.b-9", text});
+    out.emplace_back(stored_event{t, "bob", 7, text});
     out.emplace_back(broadcast_event{t, "carol_1", text});
     out.emplace_back(timeout_event{text});
     out.emplace_back(shutdown_event{text});
@@ -43,6 +44,8 @@ TEST_CASE("event formats give the documented lines", "[event]") {
   CHECK(format_msg(t, "alice", "hi  there ") == "msg 2026-11-25T20:16:03Z alice hi  there \n");
   CHECK(format_offline(t, "bob", "sent earlier") ==
         "offline 2026-11-25T20:16:03Z bob sent earlier\n");
+  CHECK(format_stored(t, "bob", 42, "sent earlier") ==
+        "stored 2026-11-25T20:16:03Z bob 42 sent earlier\n");
   CHECK(format_broadcast(t, "carol", "to all") == "broadcast 2026-11-25T20:16:03Z carol to all\n");
   CHECK(format_presence(t, "bob", presence_change::logged_in) ==
         "presence 2026-11-25T20:16:03Z bob logged in\n");
@@ -99,6 +102,8 @@ TEST_CASE("parse_event refuses lines that are not well-formed events", "[event]"
       "private-ready 2026-11-25T20:16:03Z bob 127.0.0.1 40123 tok extra",
       "joined 2026-11-25T20:16:03Z bob a word this version does not know",
       "MSG 2026-11-25T20:16:03Z alice case matters",
+      "stored 2026-11-25T20:16:03Z bob x text",
+      "stored 2026-11-25T20:16:03Z bob -1 text",
   };
   for (const auto& line : lines) {
     INFO("line: [" << printable(line) << "]");

@@ -42,6 +42,9 @@ const std::vector<reply_case> documented = {
     {private_requested_reply{"bob"}, "ok private session with bob requested\n"},
     {private_accepted_reply{"alice"}, "ok private session with alice accepted\n"},
     {active_reply{}, "ok active\n"},
+    {receipts_reply{"0123456789abcdef0123456789abcdef"},
+     "ok receipts 0123456789abcdef0123456789abcdef\n"},
+    {confirmed_reply{42}, "ok confirmed 42\n"},
 };
 
 }  // namespace
@@ -79,6 +82,10 @@ TEST_CASE("parse_ok_reply refuses other lines and unknown texts", "[reply]") {
       "ok private sessions on port 65536",
       "ok private session with bob maybe",
       "ok active now",
+      "ok receipts",
+      "ok receipts two words",
+      "ok confirmed",
+      "ok confirmed x",
   };
   for (const auto& line : lines) {
     INFO("line: [" << printable(line) << "]");

@@ -45,7 +45,7 @@ std::string fields(const server_line& l) {
 }  // namespace
 
 TEST_CASE("format functions produce the documented lines", "[server_line]") {
-  CHECK(format_greeting() == "hello msgapp 1\n");
+  CHECK(format_greeting() == "hello msgapp 2\n");
   CHECK(format_greeting() == "hello msgapp " + std::to_string(version) + "\n");
   CHECK(format_ok("welcome alice") == "ok welcome alice\n");
   CHECK(format_ok("users") == "ok users\n");

@@ -63,10 +63,18 @@ struct privateaccept_cmd {
 struct active_cmd {
   bool operator==(const active_cmd&) const = default;
 };
+// Exactly-once offline messages (docs/protocol.md, "Offline messages, exactly once").
+struct receipts_cmd {  // before login: send queued messages as `stored`, kept until confirmed
+  bool operator==(const receipts_cmd&) const = default;
+};
+struct confirm_cmd {  // every `stored` message up to this id has been shown
+  std::uint64_t id = 0;
+  bool operator==(const confirm_cmd&) const = default;
+};
 
 using command = std::variant<login_cmd, message_cmd, broadcast_cmd, whoelse_cmd, whoelsesince_cmd,
                              block_cmd, unblock_cmd, logout_cmd, privateport_cmd, startprivate_cmd,
-                             privateaccept_cmd, active_cmd>;
+                             privateaccept_cmd, active_cmd, receipts_cmd, confirm_cmd>;
 
 // Parses one line (without '\n'). Every refusal is an error value with a usage hint;
 // names that cannot exist are refused as unknown users here, before the hub sees them.

@@ -29,8 +29,10 @@ enum class errc {
   server_full,
   offline,
   no_offer,
+  quota,      // the sender's share of the offline store, or the whole store, is used up
+  not_saved,  // the server could not save a change; nothing was changed
 };
-inline constexpr errc last_errc = errc::no_offer;  // keep it the last code above
+inline constexpr errc last_errc = errc::not_saved;  // keep it the last code above
 
 // The word that follows `error ` on the wire, e.g. "unknown-user".
 std::string_view code_word(errc code);

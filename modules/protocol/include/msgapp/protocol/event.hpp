@@ -25,6 +25,15 @@ struct offline_event {
   std::string text;
   bool operator==(const offline_event&) const = default;
 };
+// The same for a client that sent `receipts`: it carries the message's id, and the server
+// keeps the message until the client confirms it (`confirm <id>`).
+struct stored_event {
+  std::string time;
+  std::string from;
+  std::uint64_t id = 0;
+  std::string text;
+  bool operator==(const stored_event&) const = default;
+};
 struct broadcast_event {
   std::string time;
   std::string from;
@@ -63,13 +72,16 @@ struct shutdown_event {
   bool operator==(const shutdown_event&) const = default;
 };
 
-using event = std::variant<msg_event, offline_event, broadcast_event, presence_event,
-                           private_offer_event, private_ready_event, timeout_event, shutdown_event>;
+using event =
+    std::variant<msg_event, offline_event, stored_event, broadcast_event, presence_event,
+                 private_offer_event, private_ready_event, timeout_event, shutdown_event>;
 
 // ---- formatting (each result ends with '\n'). The hub formats from views, so a relayed text is
 // copied once, straight into its line. ----
 std::string format_msg(std::string_view time, std::string_view from, std::string_view text);
 std::string format_offline(std::string_view time, std::string_view from, std::string_view text);
+std::string format_stored(std::string_view time, std::string_view from, std::uint64_t id,
+                          std::string_view text);
 std::string format_broadcast(std::string_view time, std::string_view from, std::string_view text);
 std::string format_presence(std::string_view time, std::string_view user, presence_change change);
 std::string format_private_offer(std::string_view time, std::string_view from,

@@ -15,7 +15,8 @@ struct limits {
       64;  // bytes of a private-session token (`privateaccept`, `private-hello`)
 };
 
-inline constexpr int version = 1;
+// 2: `receipts`, `confirm` and the `stored` event (exactly-once offline messages).
+inline constexpr int version = 2;
 
 // How long a private-session offer stays good: the server voids it then, and the offered
 // client stops waiting for its caller at the same time.

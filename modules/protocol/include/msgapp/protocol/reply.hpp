@@ -61,11 +61,20 @@ struct private_accepted_reply {  // privateaccept
 struct active_reply {
   bool operator==(const active_reply&) const = default;
 };
+struct receipts_reply {     // receipts: the id of the server's database, random, made with it
+  std::string database_id;  // a client keys what it has shown by (database_id, user)
+  bool operator==(const receipts_reply&) const = default;
+};
+struct confirmed_reply {  // confirm: the messages up to `id` are deleted
+  std::uint64_t id = 0;
+  bool operator==(const confirmed_reply&) const = default;
+};
 
 using ok_reply =
     std::variant<welcome_reply, delivered_reply, queued_reply, broadcast_reply, users_reply,
                  blocked_reply, unblocked_reply, goodbye_reply, private_port_reply,
-                 private_requested_reply, private_accepted_reply, active_reply>;
+                 private_requested_reply, private_accepted_reply, active_reply, receipts_reply,
+                 confirmed_reply>;
 
 // `ok ...\n`, ready to write. (format_error in server_line.hpp writes `error` replies.)
 std::string format(const ok_reply& r);

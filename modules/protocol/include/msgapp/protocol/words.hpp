@@ -18,6 +18,8 @@ inline constexpr std::string_view privateport = "privateport";
 inline constexpr std::string_view startprivate = "startprivate";
 inline constexpr std::string_view privateaccept = "privateaccept";
 inline constexpr std::string_view active = "active";  // also the reply
+inline constexpr std::string_view receipts = "receipts";  // also the reply
+inline constexpr std::string_view confirm = "confirm";
 
 // The first word of a server line that is not an event.
 inline constexpr std::string_view hello = "hello";
@@ -27,6 +29,7 @@ inline constexpr std::string_view error = "error";
 // Events, server to client.
 inline constexpr std::string_view msg = "msg";
 inline constexpr std::string_view offline = "offline";
+inline constexpr std::string_view stored = "stored";  // an offline message with its id
 inline constexpr std::string_view presence = "presence";
 inline constexpr std::string_view private_offer = "private-offer";
 inline constexpr std::string_view private_ready = "private-ready";
@@ -45,6 +48,7 @@ inline constexpr std::string_view blocked = "blocked";
 inline constexpr std::string_view unblocked = "unblocked";
 inline constexpr std::string_view goodbye = "goodbye";
 inline constexpr std::string_view private_port = "private sessions on port";
+inline constexpr std::string_view confirmed = "confirmed";
 
 // Private sessions, client to client (p2p_wire.hpp).
 inline constexpr std::string_view private_hello = "private-hello";
