@@ -101,7 +101,7 @@ TEST_CASE("store: reads see the changes before them in the same batch") {
   CHECK(std::holds_alternative<store::no_result>(results[0]));
 }
 
-TEST_CASE("store: blocks and login blocks are kept; lifted ones and expired ones are not loaded") {
+TEST_CASE("store: blocks and login blocks are kept, and lifted or expired ones are not loaded") {
   subject s(GENERATE(false, true));
   CAPTURE(s.in_memory);
   apply_ok(*s.db,
@@ -124,7 +124,7 @@ TEST_CASE("store: blocks and login blocks are kept; lifted ones and expired ones
   CHECK(loaded.login_blocks[1].until == 5000);
 }
 
-TEST_CASE("store: login history gives last seen; load closes the logins a crash left open") {
+TEST_CASE("store: login history gives last seen, and load closes the logins a crash left open") {
   subject s(GENERATE(false, true));
   CAPTURE(s.in_memory);
   apply_ok(*s.db, {store::record_login{"alice", 100}, store::record_login{"bob", 150}});
