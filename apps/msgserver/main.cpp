@@ -37,12 +37,11 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", storage.error());
     return 1;
   }
-  spdlog::info("state: {}", options.store.in_memory
-                                ? std::string("in memory only (--in-memory)")
-                                : fmt::format("{}/ (sync {})", options.store.data_dir.string(),
-                                              options.store.sync == store::sync_mode::full
-                                                  ? "full"
-                                                  : "normal"));
+  spdlog::info("state: {}",
+               options.store.in_memory
+                   ? std::string("in memory only (--in-memory)")
+                   : fmt::format("{}/ (sync {})", options.store.data_dir.string(),
+                                 options.store.sync == store::sync_mode::full ? "full" : "normal"));
 
   net::io_context io{1};
   server::server srv(io.get_executor(), options.config, *accounts, std::move(*storage));

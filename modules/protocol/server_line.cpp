@@ -56,9 +56,8 @@ server_line_view view_server_line(std::string_view line) {
     out.kind = line_kind::error;
     out.code = take_word(line);
   } else if (out.word == words::msg || out.word == words::offline || out.word == words::stored ||
-             out.word == words::broadcast ||
-             out.word == words::presence || out.word == words::private_offer ||
-             out.word == words::private_ready) {
+             out.word == words::broadcast || out.word == words::presence ||
+             out.word == words::private_offer || out.word == words::private_ready) {
     out.time = take_word(line);
     out.from = take_word(line);
   }

@@ -24,8 +24,8 @@ shared_line make_line(std::string text) {
 
 }  // namespace
 
-hub_state::hub_state(config cfg, const credentials& accounts, token_source tokens,
-                     store_link store, moment now)
+hub_state::hub_state(config cfg, const credentials& accounts, token_source tokens, store_link store,
+                     moment now)
     : cfg_(std::move(cfg)), new_token_(std::move(tokens)), submit_(std::move(store.submit)) {
   for (const auto& [name, password] : accounts)
     accounts_[name].password = password;

@@ -179,8 +179,9 @@ struct running_server {
   explicit running_server(const std::string& log_level = "info") {
     const auto creds = dir.write("creds.txt", accounts);
     proc = std::make_unique<process>(
-        server_path, std::vector<std::string>{"0", "60", "600", "--credentials", creds, "--bind",
-                                              "127.0.0.1", "--log-level", log_level});
+        server_path,
+        std::vector<std::string>{"0", "60", "600", "--credentials", creds, "--bind", "127.0.0.1",
+                                 "--log-level", log_level, "--data-dir", dir.path_of("data")});
     const auto line = proc->next_line(start_deadline);
     INFO("stderr so far: " << proc->err());
     REQUIRE(line);

@@ -59,7 +59,8 @@ class server_process {
   explicit server_process(int block_seconds = 60, int timeout_seconds = 600)
       : proc_(server_path,
               {"0", std::to_string(block_seconds), std::to_string(timeout_seconds), "--credentials",
-               accounts_.path(), "--bind", "127.0.0.1", "--log-level", "warn"}) {
+               accounts_.path(), "--bind", "127.0.0.1", "--log-level", "warn",
+               "--in-memory"}) {  // state would outlive the test in the working directory
     const auto listening = proc_.expect("listening on ");
     REQUIRE(listening.has_value());
     port_ = listening->substr(listening->rfind(':') + 1);

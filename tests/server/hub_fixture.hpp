@@ -106,14 +106,13 @@ struct hub_fixture {
   }();
   std::unique_ptr<msgapp::store::backend> db = memory_store();
   std::vector<msgapp::store::batch> submitted;  // handed to the store, not yet applied
-  hub_state state{cfg,
-                  {{"alice", "a"}, {"bob", "b"}, {"carol", "c"}, {"dave", "d"}},
-                  counting_tokens(),
-                  server::store_link{db->load(0).value(),
-                                     [this](msgapp::store::batch b) {
-                                       submitted.push_back(std::move(b));
-                                     }},
-                  at(0ms)};
+  hub_state state{
+      cfg,
+      {{"alice", "a"}, {"bob", "b"}, {"carol", "c"}, {"dave", "d"}},
+      counting_tokens(),
+      server::store_link{db->load(0).value(),
+                         [this](msgapp::store::batch b) { submitted.push_back(std::move(b)); }},
+      at(0ms)};
   settling_hub hub{*this};
   std::map<conn_id, std::shared_ptr<fake_sink>> sinks;
   conn_id next = 1;
@@ -154,7 +153,7 @@ struct hub_fixture {
 };
 
 inline bool settling_hub::attach(conn_id id, std::shared_ptr<server::line_sink> out,
-                                std::string address, server::moment now) {
+                                 std::string address, server::moment now) {
   const bool ok = f.state.attach(id, std::move(out), std::move(address), now);
   return ok;
 }

@@ -72,9 +72,8 @@ struct shutdown_event {
   bool operator==(const shutdown_event&) const = default;
 };
 
-using event =
-    std::variant<msg_event, offline_event, stored_event, broadcast_event, presence_event,
-                 private_offer_event, private_ready_event, timeout_event, shutdown_event>;
+using event = std::variant<msg_event, offline_event, stored_event, broadcast_event, presence_event,
+                           private_offer_event, private_ready_event, timeout_event, shutdown_event>;
 
 // ---- formatting (each result ends with '\n'). The hub formats from views, so a relayed text is
 // copied once, straight into its line. ----

@@ -70,11 +70,10 @@ struct confirmed_reply {  // confirm: the messages up to `id` are deleted
   bool operator==(const confirmed_reply&) const = default;
 };
 
-using ok_reply =
-    std::variant<welcome_reply, delivered_reply, queued_reply, broadcast_reply, users_reply,
-                 blocked_reply, unblocked_reply, goodbye_reply, private_port_reply,
-                 private_requested_reply, private_accepted_reply, active_reply, receipts_reply,
-                 confirmed_reply>;
+using ok_reply = std::variant<welcome_reply, delivered_reply, queued_reply, broadcast_reply,
+                              users_reply, blocked_reply, unblocked_reply, goodbye_reply,
+                              private_port_reply, private_requested_reply, private_accepted_reply,
+                              active_reply, receipts_reply, confirmed_reply>;
 
 // `ok ...\n`, ready to write. (format_error in server_line.hpp writes `error` replies.)
 std::string format(const ok_reply& r);

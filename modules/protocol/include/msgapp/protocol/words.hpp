@@ -17,7 +17,7 @@ inline constexpr std::string_view logout = "logout";
 inline constexpr std::string_view privateport = "privateport";
 inline constexpr std::string_view startprivate = "startprivate";
 inline constexpr std::string_view privateaccept = "privateaccept";
-inline constexpr std::string_view active = "active";  // also the reply
+inline constexpr std::string_view active = "active";      // also the reply
 inline constexpr std::string_view receipts = "receipts";  // also the reply
 inline constexpr std::string_view confirm = "confirm";
 

@@ -204,10 +204,10 @@ class hub_state {
   token_source new_token_;
   std::function<void(store::batch)> submit_;
   std::string database_id_;
-  in_flight building_{1, {}, {}};    // this turn's batch, not yet handed over
+  in_flight building_{1, {}, {}};  // this turn's batch, not yet handed over
   std::vector<store::operation> building_ops_;
-  std::deque<in_flight> in_flight_;  // handed over, oldest first, answered in this order
-  std::size_t ops_in_flight_ = 0;    // bounded by cfg_.store_backlog
+  std::deque<in_flight> in_flight_;     // handed over, oldest first, answered in this order
+  std::size_t ops_in_flight_ = 0;       // bounded by cfg_.store_backlog
   std::size_t total_queued_bytes_ = 0;  // text of every offline message, for cfg_.store_bytes
   std::chrono::steady_clock::time_point next_prune_{};  // login history retention
   // Transparent hashing: names arrive as string_views and are looked up without a copy.
