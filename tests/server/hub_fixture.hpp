@@ -114,6 +114,19 @@ struct hub_fixture {
                          [this](msgapp::store::batch b) { submitted.push_back(std::move(b)); }},
       at(0ms)};
   settling_hub hub{*this};
+  // A fresh hub_state on the same database, as after a restart (or a crash: whatever was not
+  // handed to the store is gone), with another configuration if the test wants one.
+  void restart(server::config c, std::chrono::milliseconds t) {
+    submitted.clear();
+    sinks.clear();
+    state = hub_state(c, {{"alice", "a"}, {"bob", "b"}, {"carol", "c"}, {"dave", "d"}},
+                      counting_tokens(),
+                      server::store_link{db->load(at(t).wall.time_since_epoch() / 1ms).value(),
+                                         [this](msgapp::store::batch b) {
+                                           submitted.push_back(std::move(b));
+                                         }},
+                      at(t));
+  }
   std::map<conn_id, std::shared_ptr<fake_sink>> sinks;
   conn_id next = 1;
 
