@@ -58,6 +58,11 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   app.add_option("--queue-per-sender", out.config.sender_messages,
                  "offline messages from one user waiting for all others together")
       ->capture_default_str();
+  std::uint64_t file_mb = 0;
+  app.add_option("--max-db-mb", file_mb,
+                 "MiB the database file may grow to (0: no bound); past it, changes are refused "
+                 "with not-saved")
+      ->capture_default_str();
   std::size_t store_mb = out.config.store_bytes >> 20;
   app.add_option("--queue-total-mb", store_mb, "MiB of offline message text for everyone")
       ->capture_default_str();
@@ -80,6 +85,7 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   out.store.data_dir = data_dir;
   out.store.sync = sync == "full" ? store::sync_mode::full : store::sync_mode::normal;
   out.config.store_bytes = store_mb << 20;
+  out.store.max_file_bytes = file_mb << 20;
   out.config.port = static_cast<std::uint16_t>(*port_number);
   out.config.block_duration = std::chrono::seconds(*block_s);
   out.config.timeout = std::chrono::seconds(*timeout_s);

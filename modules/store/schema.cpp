@@ -77,7 +77,7 @@ tl::expected<int, std::string> inspect(sqlite::database& db, const std::string& 
 
   auto check = db.text("PRAGMA quick_check");
   if (!check) return tl::unexpected(fmt::format("{} is corrupt ({})", path, check.error().message));
-  if (*check != "ok")
+  if (*check != "ok")  // not protocol: what quick_check says of a sound file
     return tl::unexpected(fmt::format("{} is corrupt (quick_check: {})", path, *check));
   return static_cast<int>(*version);
 }

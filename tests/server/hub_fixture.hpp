@@ -119,13 +119,11 @@ struct hub_fixture {
   void restart(server::config c, std::chrono::milliseconds t) {
     submitted.clear();
     sinks.clear();
-    state = hub_state(c, {{"alice", "a"}, {"bob", "b"}, {"carol", "c"}, {"dave", "d"}},
-                      counting_tokens(),
-                      server::store_link{db->load(at(t).wall.time_since_epoch() / 1ms).value(),
-                                         [this](msgapp::store::batch b) {
-                                           submitted.push_back(std::move(b));
-                                         }},
-                      at(t));
+    state = hub_state(
+        c, {{"alice", "a"}, {"bob", "b"}, {"carol", "c"}, {"dave", "d"}}, counting_tokens(),
+        server::store_link{db->load(at(t).wall.time_since_epoch() / 1ms).value(),
+                           [this](msgapp::store::batch b) { submitted.push_back(std::move(b)); }},
+        at(t));
   }
   std::map<conn_id, std::shared_ptr<fake_sink>> sinks;
   conn_id next = 1;

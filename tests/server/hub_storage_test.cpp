@@ -120,11 +120,11 @@ TEST_CASE_METHOD(hub_fixture, "with receipts, stored messages stay until confirm
   const auto first = lines_after(*pb, 2);
   REQUIRE(first.size() == 2);
   std::smatch m;
-  REQUIRE(std::regex_match(first[0], m,
-                           std::regex("stored 2023-11-14T22:13:21Z alice ([0-9]+) one")));
+  REQUIRE(
+      std::regex_match(first[0], m, std::regex("stored 2023-11-14T22:13:21Z alice ([0-9]+) one")));
   const auto id1 = std::stoull(m[1].str());
-  REQUIRE(std::regex_match(first[1], m,
-                           std::regex("stored 2023-11-14T22:13:21Z alice ([0-9]+) two")));
+  REQUIRE(
+      std::regex_match(first[1], m, std::regex("stored 2023-11-14T22:13:21Z alice ([0-9]+) two")));
   const auto id2 = std::stoull(m[1].str());
   CHECK(id2 > id1);
 
@@ -173,7 +173,8 @@ TEST_CASE_METHOD(hub_fixture, "quotas per sender and for the whole store refuse 
   CHECK(pa->last() == "ok queued for dave (offline)");
 }
 
-TEST_CASE_METHOD(hub_fixture, "a restart keeps queues, block lists, login blocks and who was seen") {
+TEST_CASE_METHOD(hub_fixture,
+                 "a restart keeps queues, block lists, login blocks and who was seen") {
   auto [a, pa] = login("alice");
   auto [c, pc] = login("carol");
   hub.command(a, cmd("block carol"), at(1s));
