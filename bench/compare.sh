@@ -3,6 +3,7 @@
 # medians into docs/performance.md between generated-section markers.
 #
 # Usage: bench/compare.sh [--quick] [--reps N] [--idle-reps N] [--servers "msgserver inspircd ngircd"]
+#        (also msgserver-mem: the same binary with --in-memory, to see what the store costs)
 #                         [--workloads "relay ping fanout idle login slowreader slowreader-baseline"]
 #                         [--build-dir DIR] [--baseline DIR] [--out FILE] [--profile] [--keep] [--no-install]
 #
@@ -46,7 +47,7 @@ while (($#)); do
     --profile) profile=1; keep=1 ;;
     --keep) keep=1 ;;
     --no-install) install=0 ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -211,7 +212,9 @@ wait_for_port() { # port seconds
 
 server_command() { # name port -> the command line, for the report as well
   case "$1" in
-    msgserver) echo "$msgserver $2 60 3600 --credentials $tmp/credentials.txt --bind 127.0.0.1 --log-level warn" ;;
+    # A fresh data directory for every run (the port differs), so no run inherits another's state.
+    msgserver) echo "$msgserver $2 60 3600 --credentials $tmp/credentials.txt --bind 127.0.0.1 --log-level warn --data-dir $tmp/data-$2" ;;
+    msgserver-mem) echo "$msgserver $2 60 3600 --credentials $tmp/credentials.txt --bind 127.0.0.1 --log-level warn --in-memory" ;;
     baseline) echo "$baseline $2 60 3600 --credentials $tmp/credentials.txt --bind 127.0.0.1 --log-level warn" ;;
     inspircd) echo "inspircd --nofork --runasroot --config=$tmp/inspircd.conf" ;;
     ngircd) echo "ngircd -n -f $tmp/ngircd.conf" ;;
@@ -240,7 +243,7 @@ start_server() { # name -> sets server_pid and port
 # so it needs many in flight to set up 5,000 users in reasonable time.
 server_args() {
   case "$1" in
-    msgserver | baseline) echo "--proto msgapp --setup-concurrency 64" ;;
+    msgserver | msgserver-mem | baseline) echo "--proto msgapp --setup-concurrency 64" ;;
     inspircd) echo "--proto irc --setup-concurrency 500" ;;
     ngircd) echo "--proto irc --setup-concurrency 8" ;;
   esac

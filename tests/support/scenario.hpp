@@ -130,12 +130,13 @@ inline awaitable<std::exception_ptr> guarded(scenario_fn body, scenario_context&
 // connection has closed. Failures inside the scenario are rethrown here, for Catch2.
 inline void run_scenario(scenario_fn body, server::config cfg = test_config(),
                          server::credentials accounts = test_accounts(),
-                         std::chrono::milliseconds limit = 10s) {
+                         std::chrono::milliseconds limit = 10s,
+                         std::function<server::storage()> open_store = memory_storage) {
   // MSGAPP_TEST_LOG=debug shows the server's log while a scenario runs.
   const char* log_level = std::getenv("MSGAPP_TEST_LOG");
   spdlog::set_level(log_level ? spdlog::level::from_str(log_level) : spdlog::level::off);
   net::io_context io{1};
-  server::server srv(io.get_executor(), cfg, accounts, memory_storage());
+  server::server srv(io.get_executor(), cfg, accounts, open_store());
   const auto endpoint = srv.listen();
   REQUIRE(endpoint.has_value());
   scenario_context ctx{endpoint->port(), srv};
