@@ -67,6 +67,8 @@ int main(int argc, char** argv) {
     if (e) std::rethrow_exception(e);
   });
   io.run();
-  spdlog::info("stopped");
+  const auto stats = srv.store_stats();
+  spdlog::info("stopped; the store applied {} batches in {} transactions", stats.batches,
+               stats.transactions);
   return 0;
 }

@@ -22,6 +22,8 @@ class server {
   awaitable<void> run();
   // Graceful shutdown: stop accepting, tell every client, close within shutdown_grace.
   void stop();
+  // What the store has done so far (for the log at exit, and benchmarks).
+  store::store_stats store_stats() const { return hub_.store_stats(); }
 
  private:
   awaitable<void> accept_connections();
