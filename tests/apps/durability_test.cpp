@@ -415,7 +415,7 @@ TEST_CASE("msgserver refuses a bad data directory, names it and writes nothing",
   }
 }
 
-TEST_CASE("--in-memory keeps nothing across a restart and writes no data directory",
+TEST_CASE("msgserver --in-memory keeps nothing across a restart and writes no data directory",
           "[durability]") {
   const temp_dir dir;
   const temp_dir cwd;
