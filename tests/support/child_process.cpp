@@ -28,7 +28,8 @@ void close_fd(int& fd) {
 
 }  // namespace
 
-child_process::child_process(const std::string& path, const std::vector<std::string>& args) {
+child_process::child_process(const std::string& path, const std::vector<std::string>& args,
+                             const std::string& cwd) {
   int in[2], out[2], err[2];
   if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
     fail("pipe2");
@@ -38,6 +39,7 @@ child_process::child_process(const std::string& path, const std::vector<std::str
   posix_spawn_file_actions_adddup2(&actions, in[0], 0);  // dup2 clears O_CLOEXEC
   posix_spawn_file_actions_adddup2(&actions, out[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());  // glibc 2.29
 
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);

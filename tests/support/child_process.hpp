@@ -14,9 +14,10 @@ namespace msgapp::test {
 
 class child_process {
  public:
-  // Starts `path` with `args` (argv[0] not included), with default signal handling. Throws
-  // std::system_error.
-  child_process(const std::string& path, const std::vector<std::string>& args);
+  // Starts `path` with `args` (argv[0] not included), with default signal handling, in the
+  // directory `cwd` (empty: this process's). Throws std::system_error.
+  child_process(const std::string& path, const std::vector<std::string>& args,
+                const std::string& cwd = {});
   ~child_process();
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;
