@@ -2,18 +2,14 @@
 // drain their queues; durable messages per second both ways, each message checked exactly once.
 #include "measure.hpp"
 #include "payload.hpp"
+#include "queue_drain.hpp"
 #include "user_pool.hpp"
 #include "workloads.hpp"
 
-#include <msgapp/protocol/command.hpp>
 #include <msgapp/protocol/reply.hpp>
-#include <msgapp/protocol/server_line.hpp>
-#include <msgapp/protocol/take_word.hpp>
-#include <msgapp/protocol/words.hpp>
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <deque>
 #include <memory>
 #include <vector>
@@ -22,11 +18,6 @@ namespace msgbench {
 namespace {
 
 namespace proto = msgapp::protocol;
-namespace words = msgapp::protocol::words;
-
-// A draining recipient confirms at least this often (the server's page is 256 messages), and
-// also whenever it has read every line it holds.
-constexpr std::uint64_t confirm_every = 256;
 
 // Sender i (user i) queues for recipient i (user S+i), who stays offline until phase 2.
 class offline_run final : public line_sink {
@@ -50,35 +41,22 @@ class offline_run final : public line_sink {
     bool waiting = false;
     wake_signal window_open;
   };
-  struct recipient_state {
-    std::shared_ptr<bench_conn> conn;
-    std::uint64_t drained = 0;
-    std::uint64_t last_id = 0;       // highest stored id received
-    std::uint64_t confirm_sent = 0;  // highest id in a confirm sent
-    std::uint64_t confirmed = 0;     // highest id the server says it deleted
-    std::uint64_t since_confirm = 0;
-    sequence_checker order;
-  };
-
   void fail(std::string why) {
     ++errors_;
     pool_.note_error(std::move(why));
   }
   void stop_sending();
   msgapp::awaitable<void> send_window(std::size_t i);
-  msgapp::awaitable<std::string> log_in_with_receipts(bench_conn& conn, std::size_t user);
   msgapp::awaitable<void> drain(std::size_t i);
   msgapp::awaitable<void> watch_drain();
-  void on_recipient_line(std::size_t i, std::string_view line);
-  bool drained(std::size_t i) const;
-  void confirm(recipient_state& r);
+  std::uint64_t drain_progress() const;
   void close_recipients();
   void add_results(report& r, bool& ok) const;
 
   const bench_context& ctx_;
   user_pool pool_;  // the senders; recipients log in on their own, with receipts
   std::vector<std::unique_ptr<sender_state>> senders_;
-  std::vector<recipient_state> recipients_;
+  std::vector<std::unique_ptr<queue_drain>> recipients_;  // phase 2
   wake_signal progress_;  // one waiter: run() in phase 1, watch_drain() in phase 2
   bool stopping_ = false;
   bool shutting_down_ = false;  // closes from now on are ours
@@ -86,10 +64,7 @@ class offline_run final : public line_sink {
   std::size_t drains_running_ = 0;
   std::uint64_t unanswered_ = 0;
   std::uint64_t queued_ = 0;
-  std::uint64_t drained_ = 0;
-  std::uint64_t confirms_ = 0;
   std::uint64_t errors_ = 0;
-  std::uint64_t bad_payloads_ = 0;
   std::uint64_t unexpected_closes_ = 0;
   latency_histogram queue_latency_;  // send to `ok queued`: what durability costs a sender
 };
@@ -108,7 +83,7 @@ void offline_run::on_abort() {
 
 void offline_run::close_recipients() {
   for (auto& r : recipients_)
-    if (r.conn) r.conn->close();
+    r->close();
 }
 
 void offline_run::on_line(std::size_t user, bench_conn& conn, const parsed_line& line) {
@@ -172,115 +147,34 @@ msgapp::awaitable<void> offline_run::send_window(std::size_t i) {
   }
 }
 
-// msgapp's login with `receipts` first, so queued messages come as `stored` with ids.
-msgapp::awaitable<std::string> offline_run::log_in_with_receipts(bench_conn& conn,
-                                                                 std::size_t user) {
-  auto [ec, greeting] = co_await conn.read_line();
-  if (ec) co_return "no greeting: " + ec.message();
-  if (!proto::parse_greeting(greeting)) co_return "unexpected greeting: " + std::string(greeting);
-  const proto::command receipts_cmd = proto::receipts_cmd{};
-  const proto::command login_cmd = proto::login_cmd{ctx_.user_name(user), ctx_.opts.password};
-  conn.send(proto::format(receipts_cmd) + proto::format(login_cmd));
-  bool receipts_on = false;
-  for (;;) {
-    auto [rec, line] = co_await conn.read_line();
-    if (rec) co_return "login: " + rec.message();
-    const auto v = proto::view_server_line(line);
-    if (v.kind == proto::line_kind::error) co_return std::string(line);
-    if (v.kind != proto::line_kind::ok) continue;  // presence of earlier logins
-    const auto reply = proto::parse_ok_text(v.text);
-    if (reply && std::holds_alternative<proto::receipts_reply>(*reply)) {
-      receipts_on = true;
-    } else if (reply && std::holds_alternative<proto::welcome_reply>(*reply)) {
-      co_return receipts_on ? std::string{} : "welcome before the receipts reply";
-    } else {
-      co_return "unexpected reply: " + std::string(line);
-    }
-  }
-}
-
-bool offline_run::drained(std::size_t i) const {
-  const auto& r = recipients_[i];
-  return r.order.next(static_cast<std::uint32_t>(i)) >= senders_[i]->queued &&
-         r.confirmed == r.last_id;
-}
-
-void offline_run::confirm(recipient_state& r) {
-  const proto::command confirm_cmd = proto::confirm_cmd{r.last_id};
-  r.conn->send(proto::format(confirm_cmd));
-  r.confirm_sent = r.last_id;
-  r.since_confirm = 0;
-}
-
-void offline_run::on_recipient_line(std::size_t i, std::string_view line) {
-  auto& r = recipients_[i];
-  const auto v = proto::view_server_line(line);
-  if (v.kind == proto::line_kind::ok) {
-    const auto reply = proto::parse_ok_text(v.text);
-    const auto* done = reply ? std::get_if<proto::confirmed_reply>(&*reply) : nullptr;
-    if (!done || done->id > r.confirm_sent) return fail(fmt::format("recipient: {}", line));
-    r.confirmed = done->id;
-    ++confirms_;
-    return;
-  }
-  if (v.kind == proto::line_kind::error || v.word == words::timeout || v.word == words::shutdown ||
-      v.word == words::offline || v.word == words::msg)
-    return fail(fmt::format("{}: {}", ctx_.user_name(senders_.size() + i), line));
-  if (v.word != words::stored) return;  // presence
-  auto rest = v.text;
-  const auto id_word = proto::take_word(rest);
-  std::uint64_t id = 0;
-  const auto [end, ec] = std::from_chars(id_word.data(), id_word.data() + id_word.size(), id);
-  const auto msg = parse_payload(rest);
-  if (ec != std::errc{} || id <= r.last_id || !msg || msg->sender != i ||
-      v.from != ctx_.user_name(i)) {
-    ++bad_payloads_;
-    return;
-  }
-  r.last_id = id;
-  r.order.accept(msg->sender, msg->seq);
-  ++r.drained;
-  ++drained_;
-  if (++r.since_confirm >= confirm_every) confirm(r);
-}
-
 msgapp::awaitable<void> offline_run::drain(std::size_t i) {
-  auto& r = recipients_[i];
-  r.conn = std::make_shared<bench_conn>(ctx_.ex);
-  const std::size_t user = senders_.size() + i;
-  std::string why;
-  if (auto ec = co_await r.conn->connect(ctx_.target)) {
-    why = "connect: " + ec.message();
-  } else {
-    why = co_await log_in_with_receipts(*r.conn, user);
-  }
-  while (why.empty() && !drained(i)) {
-    while (auto line = r.conn->next_buffered_line())
-      on_recipient_line(i, *line);
-    // Everything held is read: confirm it, as a client does once it has shown a screenful.
-    if (r.last_id > r.confirm_sent) confirm(r);
-    if (drained(i)) break;
-    if (auto ec = co_await r.conn->fill()) why = ec.message();
-  }
-  if (!why.empty() && !pool_.timed_out()) fail(fmt::format("{}: {}", ctx_.user_name(user), why));
-  r.conn->close();
+  const std::string why = co_await recipients_[i]->run();
+  if (!why.empty() && !pool_.timed_out())
+    fail(fmt::format("{}: {}", ctx_.user_name(senders_.size() + i), why));
   if (--drains_running_ == 0) progress_.notify();
+}
+
+std::uint64_t offline_run::drain_progress() const {
+  std::uint64_t n = 0;
+  for (const auto& r : recipients_)
+    n += r->drained() + r->confirms();
+  return n;
 }
 
 // A queue that stops arriving (a lost message, a stuck page) ends phase 2 after --drain
 // seconds without progress instead of at --timeout.
 msgapp::awaitable<void> offline_run::watch_drain() {
   const auto quiet = from_seconds(ctx_.opts.drain_s);
-  std::uint64_t seen = drained_ + confirms_;
+  std::uint64_t seen = drain_progress();
   while (drains_running_ > 0) {
     co_await progress_.wait_until(bench_clock::now() + quiet);
-    if (drains_running_ == 0) break;
-    if (drained_ + confirms_ == seen) {
+    if (drains_running_ == 0 || pool_.timed_out()) break;
+    if (drain_progress() == seen) {
       fail(fmt::format("drain stalled: nothing arrived for {} s", ctx_.opts.drain_s));
       close_recipients();
       break;
     }
-    seen = drained_ + confirms_;
+    seen = drain_progress();
   }
 }
 
@@ -311,7 +205,6 @@ msgapp::awaitable<run_result> offline_run::run() {
     senders_.push_back(std::make_unique<sender_state>(ctx_.ex));
     senders_.back()->to = ctx_.user_name(o.senders + i);
   }
-  recipients_.resize(o.senders);
   result.rep.count("senders", o.senders);
   result.rep.count("window", o.window);
   result.rep.count("text_size", o.text_size);
@@ -342,10 +235,16 @@ msgapp::awaitable<run_result> offline_run::run() {
       draining_ = true;
       drains_running_ = o.senders;
       for (std::size_t i = 0; i < o.senders; ++i)
+        recipients_.push_back(
+            std::make_unique<queue_drain>(ctx_, o.senders + i, i, senders_[i]->queued));
+      for (std::size_t i = 0; i < o.senders; ++i)
         drains.spawn(drain(i));
       co_await watch_drain();
       co_await drains.wait();
-      report_drain(result.rep, queued_at, take_sample(ctx_), drained_);
+      std::uint64_t drained = 0;
+      for (const auto& r : recipients_)
+        drained += r->drained();
+      report_drain(result.rep, queued_at, take_sample(ctx_), drained);
     }
   }
   shutting_down_ = true;
@@ -358,23 +257,28 @@ msgapp::awaitable<run_result> offline_run::run() {
 }
 
 void offline_run::add_results(report& r, bool& ok) const {
-  std::uint64_t sent = 0, in_order = 0, duplicates = 0, gaps = 0;
-  for (std::size_t i = 0; i < senders_.size(); ++i) {
-    sent += senders_[i]->sent;
-    in_order += recipients_[i].order.next(static_cast<std::uint32_t>(i));
-    duplicates += recipients_[i].order.duplicates();
-    gaps += recipients_[i].order.gaps();
+  std::uint64_t sent = 0, drained = 0, in_order = 0, duplicates = 0, gaps = 0, bad = 0;
+  std::uint64_t confirms = 0;
+  for (const auto& s : senders_)
+    sent += s->sent;
+  for (const auto& d : recipients_) {  // empty when phase 2 did not run
+    drained += d->drained();
+    in_order += d->in_order();
+    duplicates += d->duplicates();
+    gaps += d->gaps();
+    bad += d->bad_payloads();
+    confirms += d->confirms();
   }
-  const bool exact = queued_ > 0 && queued_ == sent && in_order == queued_ && drained_ == queued_ &&
-                     duplicates == 0 && gaps == 0 && bad_payloads_ == 0;
+  const bool exact = queued_ > 0 && queued_ == sent && in_order == queued_ && drained == queued_ &&
+                     duplicates == 0 && gaps == 0 && bad == 0;
   r.count("sent", sent);
   r.count("queued", queued_);
-  r.count("drained", drained_);
+  r.count("drained", drained);
   r.count("lost", queued_ - std::min(queued_, in_order));
   r.count("duplicates", duplicates);
   r.count("reordered_or_gaps", gaps);
-  r.count("bad_payloads", bad_payloads_);
-  r.count("confirms", confirms_);
+  r.count("bad_payloads", bad);
+  r.count("confirms", confirms);
   r.count("errors", errors_);
   r.count("unexpected_closes", unexpected_closes_);
   r.flag("exactly_once_in_order", exact);
