@@ -16,6 +16,8 @@ namespace {
 
 // The login-storm workload: its name on the command line and in reports.
 constexpr const char* login_workload = "login";  // not protocol
+// The durable offline-messages workload (msgapp only: it needs receipts and confirm).
+constexpr const char* offline_workload = "offline";  // not protocol
 
 using namespace msgbench;
 
@@ -52,12 +54,20 @@ std::size_t sockets_needed(std::string_view workload, const bench_options& o) {
   if (workload == "idle") return o.connections + 64;
   if (workload == "fanout") return o.users + 64;
   if (workload == login_workload) return o.in_flight + 64;
+  if (workload == offline_workload) return 2 * o.senders + 64;
   return 2 * o.pairs + 64;
 }
 
 int run(const std::string& workload, bench_options o) {
   // The report names the baseline apart, so the two slowreader variants never mix in a summary.
   o.workload = workload == "slowreader" && !o.slow ? "slowreader-baseline" : workload;
+  if (workload == offline_workload && o.proto != "msgapp") {
+    fmt::print(
+        stderr,
+        "msgbench: {} needs the msgapp protocol (receipts, confirm); --proto {} is not supported\n",
+        workload, o.proto);
+    return 2;
+  }
   const auto adapter = o.proto == "irc" ? make_irc_adapter() : make_msgapp_adapter();
   asio::error_code ec;
   const auto address = asio::ip::make_address(o.host, ec);
@@ -82,8 +92,9 @@ int run(const std::string& workload, bench_options o) {
   }
   using runner = msgapp::awaitable<run_result> (*)(bench_context);
   const std::map<std::string, runner, std::less<>> runners = {
-      {"relay", run_relay},   {"ping", run_relay}, {"slowreader", run_relay},
-      {"fanout", run_fanout}, {"idle", run_idle},  {login_workload, run_login_storm}};
+      {"relay", run_relay},           {"ping", run_relay}, {"slowreader", run_relay},
+      {"fanout", run_fanout},         {"idle", run_idle},  {login_workload, run_login_storm},
+      {offline_workload, run_offline}};
   auto result = asio::co_spawn(io, runners.at(workload)(ctx), asio::use_future);
   io.run();
   const run_result r = result.get();
@@ -150,6 +161,17 @@ int main(int argc, char** argv) {
   login->add_option("--in-flight", opts[login_workload].in_flight, "logins in flight")
       ->capture_default_str();
   login->add_option("--users", opts[login_workload].users, "distinct names cycled through")
+      ->capture_default_str();
+
+  auto* offline = app.add_subcommand(
+      offline_workload,
+      "S senders queue messages for S offline users, who then log in and drain them");
+  add_target_options(offline, opts[offline_workload]);
+  add_message_options(offline, opts[offline_workload]);
+  offline
+      ->add_option("--senders", opts[offline_workload].senders, "senders, and as many recipients")
+      ->capture_default_str();
+  offline->add_option("--window", opts[offline_workload].window, "messages in flight per sender")
       ->capture_default_str();
 
   auto* slow = app.add_subcommand(

@@ -19,6 +19,9 @@ msgapp::awaitable<run_result> run_fanout(bench_context ctx);
 msgapp::awaitable<run_result> run_idle(bench_context ctx);
 // login: connect, log in, log out, close, with a bounded number in flight.
 msgapp::awaitable<run_result> run_login_storm(bench_context ctx);
+// offline: S senders queue W in flight each for S users who are offline; those users then log
+// in with receipts and drain their queues, confirming as they go (msgapp only).
+msgapp::awaitable<run_result> run_offline(bench_context ctx);
 // smoke: short relay and fanout runs for CI; returns the process exit status.
 msgapp::awaitable<int> run_smoke(bench_context ctx);
 
