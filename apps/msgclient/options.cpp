@@ -7,7 +7,7 @@
 namespace msgapp::apps {
 namespace {
 
-constexpr const char* usage_line = "usage: msgclient <host> <port> [--user NAME] [--state-dir DIR]";
+constexpr const char* usage_line = "usage: msgclient <host> <port> [--user NAME]";
 
 constexpr const char* description =
     "msgclient: the msgapp chat client. It connects to a msgserver, asks for your user name\n"
