@@ -1,9 +1,22 @@
 // Offline messages shown exactly once by the real msgclient against the real msgserver: shown
 // and confirmed, never shown again from another state directory, ids already shown skipped,
-// and a client killed again and again before it could confirm.
+// and a client killed again and again before it could confirm; and against a stand-in
+// server: one without receipts, and the order of what msgclient sends.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <csignal>
+#include <functional>
 #include <regex>
 #include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <msgapp/client/client.hpp>
 #include <msgapp/client/shown_messages.hpp>
@@ -192,4 +205,141 @@ TEST_CASE("msgclient: --help says where the record of shown messages is kept") {
   for (const char* words : {"--state-dir", "XDG_STATE_HOME", ".local/state/msgapp"}) {
     CHECK(help.out().find(words) != std::string::npos);
   }
+}
+
+namespace {
+
+// A stand-in server on 127.0.0.1 for what the real one no longer does (protocol 1), or to see
+// exactly which lines msgclient sends: one connection, answered line by line by `answer`.
+class fake_server {
+ public:
+  using answerer = std::function<std::string(const std::string& line)>;
+
+  fake_server(std::string greeting, answerer answer) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(listener_ >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+    REQUIRE(::listen(listener_, 1) == 0);
+    REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    port_ = std::to_string(ntohs(addr.sin_port));
+    thread_ = std::thread([this, greeting = std::move(greeting), answer = std::move(answer)] {
+      serve(greeting, answer);
+    });
+  }
+  ~fake_server() {
+    ::shutdown(listener_, SHUT_RDWR);  // ends a wait in accept()
+    if (thread_.joinable()) thread_.join();
+    ::close(listener_);
+  }
+  fake_server(const fake_server&) = delete;
+  fake_server& operator=(const fake_server&) = delete;
+
+  const std::string& port() const { return port_; }
+  // Every line received, once the connection has ended.
+  std::vector<std::string> received() {
+    if (thread_.joinable()) thread_.join();
+    return received_;
+  }
+
+ private:
+  void serve(const std::string& greeting, const answerer& answer) {
+    const int c = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (c < 0) return;
+    auto send = [c](const std::string& bytes) {
+      (void)!::send(c, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    };
+    send(greeting);
+    std::string buffer;
+    char chunk[4096];
+    for (;;) {
+      pollfd p{c, POLLIN, 0};
+      if (::poll(&p, 1, 10'000) <= 0) break;  // a bound, should msgclient hang
+      const auto n = ::recv(c, chunk, sizeof chunk, 0);
+      if (n <= 0) break;
+      buffer.append(chunk, static_cast<std::size_t>(n));
+      for (auto end = buffer.find('\n'); end != std::string::npos; end = buffer.find('\n')) {
+        received_.push_back(buffer.substr(0, end));
+        buffer.erase(0, end + 1);
+        send(answer(received_.back()));
+      }
+    }
+    ::close(c);
+  }
+
+  int listener_ = -1;
+  std::string port_;
+  std::thread thread_;
+  std::vector<std::string> received_;
+};
+
+std::string first_word(const std::string& line) {
+  return line.substr(0, line.find(' '));
+}
+
+// Answers like a server of `version`, with three queued messages for whoever logs in.
+fake_server::answerer queued_three(int version) {
+  return [version](const std::string& line) -> std::string {
+    const auto word = first_word(line);
+    if (word == "receipts") {
+      return version == 1 ? "error bad-command no command 'receipts'\n" : "ok receipts db-fake\n";
+    }
+    if (word == "privateport") return "ok private sessions on port 1\n";
+    if (word == "login") {
+      std::string out = "ok welcome\n";
+      for (int i = 1; i <= 3; ++i) {
+        out += version == 1 ? fmt::format("offline 2026-11-24T08:00:00Z alice m{}\n", i)
+                            : fmt::format("stored 2026-11-24T08:00:00Z alice {} m{}\n", i, i);
+      }
+      return out;
+    }
+    if (word == "whoelse") return "ok users\n";
+    if (word == "confirm") return "ok confirmed " + line.substr(line.find(' ') + 1) + "\n";
+    if (word == "logout") return "ok goodbye\n";
+    return "error bad-command ?\n";
+  };
+}
+
+client_ptr start_on(const fake_server& srv, const temp_dir& state) {
+  auto c = std::make_unique<child_process>(
+      client_path, std::vector<std::string>{"127.0.0.1", srv.port(), "--state-dir", state.str()});
+  c->type("bob");
+  c->type(password_of("bob"));
+  wait_for(*c, "welcome");
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("msgclient: a server without receipts gets offline messages shown as before") {
+  fake_server srv("hello msgapp 1\n", queued_three(1));
+  temp_dir state;
+  auto bob = start_on(srv, state);
+  wait_for(*bob, "(offline message): m3");
+  finish(*bob);
+  CHECK(offline_texts(*bob) == std::vector<std::string>{"m1", "m2", "m3"});
+  const auto sent = srv.received();
+  CHECK(std::count_if(sent.begin(), sent.end(),
+                      [](const auto& l) { return first_word(l) == "confirm"; }) == 0);
+  CHECK_FALSE(std::filesystem::exists(state.path() / "shown"));
+}
+
+TEST_CASE("msgclient: the confirmation goes out before the next command, and is on disk first") {
+  fake_server srv("hello msgapp 2\n", queued_three(2));
+  temp_dir state;
+  auto bob = start_on(srv, state);
+  wait_for(*bob, "(offline message): m3");
+  bob->type("whoelse");  // typed after m3 was shown: `confirm 3` must be before it
+  finish(*bob);
+  const auto sent = srv.received();
+  INFO(fmt::format("{}", fmt::join(sent, " | ")));
+  const auto confirmed = std::find(sent.begin(), sent.end(), "confirm 3");
+  REQUIRE(confirmed != sent.end());
+  CHECK(std::count(confirmed, sent.end(), "whoelse") == 2);  // the typed one and finish()'s
+  msgapp::client::shown_messages shown(state.path());
+  REQUIRE(shown.load());
+  CHECK(shown.highest({"db-fake", "bob"}) == 3);
 }
