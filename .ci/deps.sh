@@ -4,6 +4,7 @@ msgapp_packages=(
   libasio-dev libexpected-dev    # Asio 1.22 (standalone), tl::expected
   libfmt-dev libspdlog-dev       # formatting, logging
   libcli11-dev libedit-dev       # argument parsing, line editing (msgclient)
+  libsqlite3-dev                 # the server's durable state (its C API: errors as values)
   catch2 clang-format            # tests, formatting check
   python3                        # .ci/check-protocol-words, .ci/check-doc-links
 )

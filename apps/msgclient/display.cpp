@@ -86,6 +86,9 @@ std::optional<std::string> show_event(const protocol::event& event) {
     std::optional<std::string> operator()(const protocol::offline_event& e) const {
       return fmt::format("{} {} (offline message): {}", local_time(e.time, true), e.from, e.text);
     }
+    std::optional<std::string> operator()(const protocol::stored_event& e) const {
+      return fmt::format("{} {} (offline message): {}", local_time(e.time, true), e.from, e.text);
+    }
     std::optional<std::string> operator()(const protocol::presence_event& e) const {
       const bool in = e.change == protocol::presence_change::logged_in;
       return fmt::format("{} {} {}", local_time(e.time, false), e.user,

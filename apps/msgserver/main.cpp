@@ -32,8 +32,20 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  auto storage = server::open_storage(options.store);
+  if (!storage) {
+    spdlog::critical("{}", storage.error());
+    return 1;
+  }
+  spdlog::info("state: {}", options.store.in_memory
+                                ? std::string("in memory only (--in-memory)")
+                                : fmt::format("{}/ (sync {})", options.store.data_dir.string(),
+                                              options.store.sync == store::sync_mode::full
+                                                  ? "full"
+                                                  : "normal"));
+
   net::io_context io{1};
-  server::server srv(io.get_executor(), options.config, *accounts);
+  server::server srv(io.get_executor(), options.config, *accounts, std::move(*storage));
   const auto endpoint = srv.listen();
   if (!endpoint) {
     spdlog::critical("{}", endpoint.error());

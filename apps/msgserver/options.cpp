@@ -9,7 +9,7 @@ namespace {
 
 constexpr const char* usage_line =
     "usage: msgserver <port> <block_duration> <timeout> [--credentials FILE] [--bind ADDR] "
-    "[--log-level LEVEL]";
+    "[--data-dir DIR | --in-memory] [--sync normal|full] [--log-level LEVEL] [...]";
 
 constexpr cli::program msgserver{"msgserver", usage_line};
 
@@ -36,6 +36,31 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
                  "accounts file, one `username password` per line")
       ->capture_default_str();
   app.add_option("--bind", out.config.bind_address, "address to listen on")->capture_default_str();
+
+  // Durable state (docs/architecture.md, "Durable state").
+  std::string data_dir = out.store.data_dir.string();
+  std::string sync = "normal";
+  auto* dir = app.add_option("--data-dir", data_dir,
+                             "directory of the database (created if missing; one server at a "
+                             "time)")
+                  ->capture_default_str();
+  app.add_flag("--in-memory", out.store.in_memory,
+               "keep no state on disk: everything is lost when the server stops")
+      ->excludes(dir);
+  app.add_option("--sync", sync,
+                 "normal: a commit survives a crash of msgserver; full: also a power loss "
+                 "(one fsync per commit)")
+      ->check(CLI::IsMember({"normal", "full"}))
+      ->capture_default_str();
+  app.add_option("--queue-per-user", out.config.offline_messages,
+                 "offline messages waiting for one user")
+      ->capture_default_str();
+  app.add_option("--queue-per-sender", out.config.sender_messages,
+                 "offline messages from one user waiting for all others together")
+      ->capture_default_str();
+  std::size_t store_mb = out.config.store_bytes >> 20;
+  app.add_option("--queue-total-mb", store_mb, "MiB of offline message text for everyone")
+      ->capture_default_str();
   app.add_option("--log-level", out.log_level,
                  "trace, debug, info, warn, error or off (logs go to stderr)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))  // not protocol
@@ -52,6 +77,9 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   const auto timeout_s = cli::whole_number(timeout, ten_years);
   if (!timeout_s) return usage_error("timeout must be a whole number of seconds");
 
+  out.store.data_dir = data_dir;
+  out.store.sync = sync == "full" ? store::sync_mode::full : store::sync_mode::normal;
+  out.config.store_bytes = store_mb << 20;
   out.config.port = static_cast<std::uint16_t>(*port_number);
   out.config.block_duration = std::chrono::seconds(*block_s);
   out.config.timeout = std::chrono::seconds(*timeout_s);

@@ -5,11 +5,13 @@
 #include <variant>
 
 #include <msgapp/server/config.hpp>
+#include <msgapp/store/sqlite.hpp>
 
 namespace msgapp::apps {
 
 struct server_options {
   server::config config;
+  store::sqlite_options store;  // msgapp-data/ in the working directory unless told otherwise
   std::string credentials_path = "credentials.txt";
   std::string log_level = "info";
 };

@@ -16,10 +16,15 @@ tl::expected<void, std::string> validate(const config& c) {
     return tl::unexpected(std::string("write_timeout and shutdown_grace must be positive"));
   }
   if (c.limits.max_line < 64) return tl::unexpected(std::string("max_line must be 64 or more"));
-  // A user's whole offline queue is handed over at login, so it must fit in one outbox.
-  if (c.offline_bytes + c.limits.max_line > c.outbox_bytes) {
-    return tl::unexpected(fmt::format("outbox_bytes ({}) must exceed offline_bytes ({}) + max_line",
-                                      c.outbox_bytes, c.offline_bytes));
+  // A page of offline messages goes into an empty outbox, so it must fit in one.
+  if (c.page_bytes + c.limits.max_line > c.outbox_bytes) {
+    return tl::unexpected(fmt::format("outbox_bytes ({}) must exceed page_bytes ({}) + max_line",
+                                      c.outbox_bytes, c.page_bytes));
+  }
+  if (c.page_messages == 0 || c.page_bytes == 0 || c.store_backlog == 0 ||
+      c.login_history.count() <= 0) {
+    return tl::unexpected(
+        std::string("page_messages, page_bytes, store_backlog and login_history must be positive"));
   }
   if (c.max_connections == 0 || c.hub_inbox == 0 || c.max_batch == 0 || c.private_offers == 0) {
     return tl::unexpected(

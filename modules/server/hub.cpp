@@ -5,9 +5,14 @@ namespace msgapp::server {
 
 using namespace net::experimental::awaitable_operators;
 
-hub::hub(net::any_io_executor ex, const config& cfg, const credentials& accounts)
+hub::hub(net::any_io_executor ex, const config& cfg, const credentials& accounts, storage store)
     : inbox_(ex, cfg.hub_inbox),
-      state_(cfg, accounts, random_tokens(cfg.token_bits)),
+      state_(cfg, accounts, random_tokens(cfg.token_bits),
+             store_link{std::move(store.loaded),
+                        [this](store::batch b) { store_.submit(std::move(b)); }},
+             moment::now()),
+      store_(std::move(store.db), ex,
+             [this](std::vector<store::outcome> outcomes) { committed(std::move(outcomes)); }),
       sweep_every_(sweep_interval(cfg)) {}
 
 awaitable<void> hub::run() {
@@ -54,6 +59,13 @@ awaitable<void> hub::sweep_periodically() {
     if (ec) co_return;
     state_.sweep(moment::now());
   }
+}
+
+// The store thread posts its answers here: direct, like the sweep, so a full inbox never
+// delays a commit's replies.
+void hub::committed(std::vector<store::outcome> outcomes) {
+  state_.committed(std::move(outcomes), moment::now());
+  if (done()) inbox_.close();  // the last connection was waiting only for its replies
 }
 
 // Direct, like the sweep (same thread, between two requests), so it never waits in the inbox.

@@ -1,6 +1,7 @@
 // hub_state: what each logged-in command does. One function per command, each ending in
 // exactly one reply to the asker.
 #include <algorithm>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -54,17 +55,33 @@ void hub_state::on(conn_state& c, const protocol::message_cmd& cmd, moment now) 
     }
     // The recipient stopped reading and is being cut off: keep the message for next time.
   }
-  auto line = std::make_shared<const std::string>(protocol::format_offline(time, c.user, cmd.text));
-  if (to->offline.size() >= cfg_.offline_messages ||
-      to->offline_bytes + line->size() > cfg_.offline_bytes) {
+  // Into the store. Each quota refuses the new message and touches nothing already stored.
+  account& from = accounts_.at(c.user);
+  const std::size_t bytes = cmd.text.size();
+  if (to->queued >= cfg_.offline_messages) {
     return reply_error(c, errc::queue_full,
-                       fmt::format("{} is offline and their message queue is full; the message "
-                                   "was not queued",
-                                   cmd.to));
+                       fmt::format("{} is offline and their message queue is full ({} messages); "
+                                   "the message was not queued",
+                                   cmd.to, cfg_.offline_messages));
   }
-  to->offline_bytes += line->size();
-  to->offline.push_back(std::move(line));
-  reply_ok(c, protocol::queued_reply{cmd.to});
+  if (from.sent_queued >= cfg_.sender_messages) {
+    return reply_error(c, errc::quota,
+                       fmt::format("you have {} messages waiting for users who are offline, the "
+                                   "most allowed; the message was not queued",
+                                   from.sent_queued));
+  }
+  if (total_queued_bytes_ + bytes > cfg_.store_bytes || store_busy()) {
+    return reply_error(c, errc::quota,
+                       "the server cannot store more offline messages now; the message was not "
+                       "queued");
+  }
+  ++to->queued;
+  to->queued_bytes += bytes;
+  ++from.sent_queued;
+  total_queued_bytes_ += bytes;
+  write(store::enqueue_message{cmd.to, c.user, wall(now), cmd.text},
+        uncount_enqueue{cmd.to, c.user, bytes});
+  reply_when_committed(c, protocol::queued_reply{cmd.to});
 }
 
 void hub_state::on(conn_state& c, const protocol::broadcast_cmd& cmd, moment now) {
@@ -106,28 +123,34 @@ void hub_state::on(conn_state& c, const protocol::whoelsesince_cmd& cmd, moment 
   std::vector<std::string> names;
   for (const auto& [name, acc] : accounts_) {
     if (name == c.user || acc.blocked.contains(c.user)) continue;
-    const bool recent = acc.last_seen && now.mono - *acc.last_seen <= window;
+    const bool recent = acc.last_seen && now.wall - *acc.last_seen <= window;
     if (acc.online || recent) names.push_back(name);
   }
   reply_ok(c, user_list(std::move(names)));
 }
 
+// Block lists change in memory at once (the next command sees them) and in the store; the
+// reply waits for the commit, and a failed commit puts the list back.
 void hub_state::on(conn_state& c, const protocol::block_cmd& cmd, moment) {
   if (other_user(c, cmd.user, "block") == nullptr) return;  // not protocol: prose
+  if (store_busy()) return reply_error(c, errc::not_saved, "the server is busy; try again");
   if (!accounts_.at(c.user).blocked.insert(cmd.user).second) {
     return reply_error(c, errc::already_blocked, fmt::format("{} is already blocked", cmd.user));
   }
   spdlog::info("{} blocked {}", c.user, cmd.user);
-  reply_ok(c, protocol::blocked_reply{cmd.user});
+  write(store::set_blocked{c.user, cmd.user, true}, undo_block{c.user, cmd.user, true});
+  reply_when_committed(c, protocol::blocked_reply{cmd.user});
 }
 
 void hub_state::on(conn_state& c, const protocol::unblock_cmd& cmd, moment) {
   if (other_user(c, cmd.user, "unblock") == nullptr) return;  // not protocol: prose
+  if (store_busy()) return reply_error(c, errc::not_saved, "the server is busy; try again");
   if (accounts_.at(c.user).blocked.erase(cmd.user) == 0) {
     return reply_error(c, errc::not_blocked, fmt::format("{} is not blocked", cmd.user));
   }
   spdlog::info("{} unblocked {}", c.user, cmd.user);
-  reply_ok(c, protocol::unblocked_reply{cmd.user});
+  write(store::set_blocked{c.user, cmd.user, false}, undo_block{c.user, cmd.user, false});
+  reply_when_committed(c, protocol::unblocked_reply{cmd.user});
 }
 
 void hub_state::on(conn_state& c, const protocol::logout_cmd&, moment now) {
@@ -138,6 +161,22 @@ void hub_state::on(conn_state& c, const protocol::logout_cmd&, moment now) {
 
 void hub_state::on(conn_state& c, const protocol::active_cmd&, moment) {
   reply_ok(c, protocol::active_reply{});  // a keep-alive: command() has already bumped last_active
+}
+
+void hub_state::on(conn_state& c, const protocol::receipts_cmd&, moment) {
+  reply_error(c, errc::usage, "usage: receipts (before login)");
+}
+
+// The client has shown every stored message up to cmd.id: delete them (only those this
+// session was sent, whatever id the client names), and say so once that is committed.
+void hub_state::on(conn_state& c, const protocol::confirm_cmd& cmd, moment) {
+  const auto up_to = std::min<store::message_id>(
+      c.delivered_up_to, static_cast<store::message_id>(std::min<std::uint64_t>(
+                             cmd.id, std::numeric_limits<store::message_id>::max())));
+  if (up_to <= 0) return reply_ok(c, protocol::confirmed_reply{cmd.id});
+  if (store_busy()) return reply_error(c, errc::not_saved, "the server is busy; try again");
+  write(store::delete_messages{c.user, up_to}, uncount_deleted{c.user});
+  reply_when_committed(c, protocol::confirmed_reply{cmd.id});
 }
 
 }  // namespace msgapp::server

@@ -24,10 +24,13 @@ shared_line make_line(std::string text) {
 
 }  // namespace
 
-hub_state::hub_state(config cfg, const credentials& accounts, token_source tokens)
-    : cfg_(std::move(cfg)), new_token_(std::move(tokens)) {
+hub_state::hub_state(config cfg, const credentials& accounts, token_source tokens,
+                     store_link store, moment now)
+    : cfg_(std::move(cfg)), new_token_(std::move(tokens)), submit_(std::move(store.submit)) {
   for (const auto& [name, password] : accounts)
     accounts_[name].password = password;
+  load(store.loaded, now);
+  next_prune_ = now.mono;  // the first sweep applies the login history's retention
 }
 
 bool hub_state::attach(conn_id id, std::shared_ptr<line_sink> out, std::string address,
@@ -50,11 +53,15 @@ std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cm
   std::optional<std::string> result;
   const auto* attempt = cmd ? std::get_if<protocol::login_cmd>(&*cmd) : nullptr;
   const auto* port = cmd ? std::get_if<protocol::privateport_cmd>(&*cmd) : nullptr;
+  const auto* receipts = cmd ? std::get_if<protocol::receipts_cmd>(&*cmd) : nullptr;
   if (!cmd) {
     reply_error(*c, cmd.error().code, cmd.error().text);
   } else if (port != nullptr) {
     // Taken before login too, so no user is ever online without the port their client has.
     on(*c, *port, now);
+  } else if (receipts != nullptr) {
+    c->receipts = true;  // before login: the first page of the queue already has ids
+    reply_ok(*c, protocol::receipts_reply{database_id_});
   } else if (attempt == nullptr) {
     reply_error(*c, errc::not_logged_in, "log in first: login <user> <password>");
   } else if (account* acc = find_account(attempt->user); acc == nullptr) {
@@ -76,9 +83,15 @@ std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cm
     } else {
       acc->failed_logins = 0;
       acc->blocked_until = now.mono + cfg_.block_duration;
-      reply_error(*c, errc::login_blocked,
-                  fmt::format("{} wrong passwords: {} is blocked for {}", cfg_.login_attempts,
-                              attempt->user, human(cfg_.block_duration)));
+      // Durable, so a restart does not lift it; told only once it is saved (or not: the
+      // block holds in memory either way).
+      const auto until = wall(now) + cfg_.block_duration.count();
+      write(store::set_login_block{attempt->user, until});
+      const auto line = make_line(protocol::format_error(protocol::error{
+          errc::login_blocked,
+          fmt::format("{} wrong passwords: {} is blocked for {}", cfg_.login_attempts,
+                      attempt->user, human(cfg_.block_duration))}));
+      reply_when_committed(*c, line, line);
       spdlog::warn("{} blocked for {} after {} wrong passwords", attempt->user,
                    human(cfg_.block_duration), cfg_.login_attempts);
       close_gracefully(*c);
@@ -90,16 +103,16 @@ std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cm
     acc->failed_logins = 0;
     acc->online = id;
     c->user = attempt->user;
-    reply_ok(*c, protocol::welcome_reply{c->user});
-    // Queued messages follow the welcome, oldest first. An outbox always has room for a full
-    // queue (validate() checks it), so this loop only stops early for a broken connection.
-    std::size_t delivered = 0;
-    while (delivered < acc->offline.size() && send(*c, acc->offline[delivered])) {
-      acc->offline_bytes -= acc->offline[delivered]->size();
-      ++delivered;
+    write(store::record_login{c->user, wall(now)});
+    if (acc->queued == 0) {
+      reply_ok(*c, protocol::welcome_reply{c->user});
+    } else {
+      // Queued messages follow the welcome, oldest first, a page at a time from the store.
+      // The welcome waits for the first page, so nothing else reaches the client before it.
+      const auto welcome = make_line(protocol::format(protocol::welcome_reply{c->user}));
+      reply_when_committed(*c, welcome, welcome);
+      request_page(*c);
     }
-    acc->offline.erase(acc->offline.begin(),
-                       acc->offline.begin() + static_cast<std::ptrdiff_t>(delivered));
     announce(c->user, protocol::presence_change::logged_in, now);
     spdlog::info("{} logged in (connection {})", c->user, id);
     result = c->user;
@@ -113,8 +126,14 @@ void hub_state::detach(conn_id id, std::string_view reason, moment now) {
   if (c == nullptr) return;
   end_session(*c, reason, now);
   spdlog::info("connection {} closed: {}", id, reason);
-  c->out->close_after_flush();  // a client that half-closed still gets its last replies
-  connections_.erase(id);
+  if (c->held.empty()) {
+    c->out->close_after_flush();  // a client that half-closed still gets its last replies
+    connections_.erase(id);
+  } else {
+    // Its last replies wait for a commit: keep the record until they have gone out.
+    c->detached = true;
+    close_gracefully(*c);
+  }
   finish_turn(now);
 }
 
@@ -130,8 +149,15 @@ void hub_state::sweep(moment now) {
     }
   }
   if (stopping_ && now.mono >= stop_deadline_) {
-    for (auto& [id, c] : connections_)
+    for (auto& [id, c] : connections_) {
       c.out->abort();  // clients that would not drain
+      c.held.clear();
+    }
+    std::erase_if(connections_, [](const auto& entry) { return entry.second.detached; });
+  }
+  if (now.mono >= next_prune_) {
+    write(store::forget_logins_before{wall(now) - milliseconds(cfg_.login_history).count()});
+    next_prune_ = now.mono + std::chrono::hours(1);
   }
   finish_turn(now);
 }
@@ -143,16 +169,25 @@ void hub_state::shut_down(moment now) {
   spdlog::info("shutting down: closing {} connections", connections_.size());
   const auto notice = make_line(protocol::format_shutdown("the server is shutting down"));
   for (auto& [id, c] : connections_) {
-    c.out->deliver(notice);
+    if (c.detached) continue;
+    send(c, notice);       // after any reply still waiting for its commit
     forget_login(c, now);  // everyone is leaving: no presence notices
     close_gracefully(c);
   }
+  finish_turn(now);
 }
 
 // ---- output and bookkeeping shared by every request ----
 
 bool hub_state::send(conn_state& c, shared_line line) {
-  if (c.out->deliver(std::move(line))) return true;
+  if (!c.held.empty()) {
+    // Behind a reply that waits for its commit: the client sees lines in the hub's order.
+    c.held_bytes += line->size();
+    c.held.push_back(held_line{0, line, line});
+    if (c.held_bytes <= cfg_.outbox_bytes) return true;
+  } else if (c.out->deliver(std::move(line))) {
+    return true;
+  }
   too_slow_.push_back(c.id);
   return false;
 }
@@ -177,14 +212,19 @@ std::string hub_state::forget_login(conn_state& c, moment now) {
   std::string user = std::exchange(c.user, {});
   auto& acc = accounts_.at(user);
   acc.online.reset();
-  acc.last_seen = now.mono;
+  acc.last_seen = now.wall;
   acc.offers.clear();
   c.private_port = 0;
+  write(store::record_logout{user, wall(now)});
   return user;
 }
 
 void hub_state::close_gracefully(conn_state& c) {
-  c.out->close_after_flush();
+  if (c.held.empty()) {
+    c.out->close_after_flush();
+  } else {
+    c.close_when_released = true;  // after the replies that wait for a commit
+  }
   c.closing = true;  // lines it still sends are ignored until it detaches
 }
 
@@ -223,10 +263,14 @@ void hub_state::finish_turn(moment now) {
       spdlog::warn("cutting off connection {} ({}): outbox full, the client is not reading", id,
                    c->user.empty() ? "not logged in" : c->user);
       c->out->abort();
+      c->held.clear();
+      c->held_bytes = 0;
       c->closing = true;
       end_session(*c, "cut off: not reading", now);
+      if (c->detached) connections_.erase(id);
     }
   }
+  flush_batch();
 }
 
 const std::string& hub_state::time_text(moment now) {

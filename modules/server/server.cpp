@@ -11,8 +11,8 @@ namespace msgapp::server {
 
 using namespace net::experimental::awaitable_operators;
 
-server::server(net::any_io_executor ex, config cfg, const credentials& accounts)
-    : cfg_(std::move(cfg)), acceptor_(ex), hub_(ex, cfg_, accounts) {}
+server::server(net::any_io_executor ex, config cfg, const credentials& accounts, storage store)
+    : cfg_(std::move(cfg)), acceptor_(ex), hub_(ex, cfg_, accounts, std::move(store)) {}
 
 tl::expected<tcp::endpoint, std::string> server::listen() {
   std::error_code ec;

@@ -156,7 +156,10 @@ TEST_CASE_METHOD(hub_fixture, "lines from a connection that was told to close ar
 TEST_CASE_METHOD(hub_fixture, "the server refuses connections beyond max_connections") {
   server::config small = cfg;
   small.max_connections = 1;
-  hub_state tiny(small, {{"alice", "a"}}, counting_tokens());
+  // Nothing here is durable: the store is never asked.
+  hub_state tiny(small, {{"alice", "a"}}, counting_tokens(),
+                 server::store_link{{}, [](msgapp::store::batch) { FAIL("no batch expected"); }},
+                 at(0ms));
   auto p1 = std::make_shared<fake_sink>();
   auto p2 = std::make_shared<fake_sink>();
   CHECK(tiny.attach(1, p1, "127.0.0.1", at(0ms)));

@@ -150,7 +150,7 @@ TEST_CASE("a client that half-closes still gets every reply, then the connection
 TEST_CASE("a client that stops reading is cut off; the others carry on") {
   auto cfg = test_config();
   cfg.outbox_bytes = 64 * 1024;
-  cfg.offline_bytes = 16 * 1024;
+  cfg.page_bytes = 16 * 1024;
   cfg.write_timeout = 2s;
   run_scenario(
       [](scenario_context& s) -> awaitable<void> {

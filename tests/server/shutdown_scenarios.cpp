@@ -100,7 +100,7 @@ struct flood_test {
     c.shutdown_grace = 200ms;
     return c;
   }();
-  server::server srv{io.get_executor(), cfg, flood_accounts()};
+  server::server srv{io.get_executor(), cfg, flood_accounts(), memory_storage()};
   std::uint16_t port = 0;
   std::vector<tcp::socket> clients;
   channel<bool> told{io, flooders};  // one per flooder: was it told?

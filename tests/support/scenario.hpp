@@ -49,6 +49,15 @@ inline server::config timeout_config(std::chrono::milliseconds t) {
   return c;
 }
 
+// A store that keeps nothing past the test (SQLite in memory, the same code as on disk).
+inline server::storage memory_storage() {
+  msgapp::store::sqlite_options o;
+  o.in_memory = true;
+  auto s = server::open_storage(o);
+  REQUIRE(s.has_value());
+  return std::move(*s);
+}
+
 inline server::credentials test_accounts() {
   return {{"alice", "alice-pw"}, {"bob", "bob-pw"}, {"carol", "carol-pw"}, {"dave", "dave-pw"}};
 }
@@ -126,7 +135,7 @@ inline void run_scenario(scenario_fn body, server::config cfg = test_config(),
   const char* log_level = std::getenv("MSGAPP_TEST_LOG");
   spdlog::set_level(log_level ? spdlog::level::from_str(log_level) : spdlog::level::off);
   net::io_context io{1};
-  server::server srv(io.get_executor(), cfg, accounts);
+  server::server srv(io.get_executor(), cfg, accounts, memory_storage());
   const auto endpoint = srv.listen();
   REQUIRE(endpoint.has_value());
   scenario_context ctx{endpoint->port(), srv};

@@ -28,8 +28,14 @@ struct config {
   std::size_t hub_inbox = 64;
   std::size_t max_batch = 256;             // commands one session hands the hub at once
   std::size_t outbox_bytes = 512 * 1024;   // unsent output per connection before it is cut off
-  std::size_t offline_messages = 1000;     // queued messages per offline user...
-  std::size_t offline_bytes = 256 * 1024;  // ...and their total size
+  // Offline messages live in the store; these quotas bound the disk, not memory.
+  std::size_t offline_messages = 100'000;  // waiting for one user
+  std::size_t sender_messages = 100'000;   // from one user, waiting for all others together
+  std::size_t store_bytes = std::size_t{1} << 30;  // of text waiting, for everyone together
+  std::size_t page_messages = 256;         // offline messages sent at once; the next page
+  std::size_t page_bytes = 128 * 1024;     // goes when the client has read this one
+  std::size_t store_backlog = 65'536;      // operations waiting for the store; then refused
+  std::chrono::hours login_history{24 * 90};  // how far back whoelsesince looks after a restart
   milliseconds write_timeout{10'000};      // one write may take this long
   milliseconds shutdown_grace{1'000};      // how long shutdown waits for output to drain
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -74,6 +75,7 @@ class basic_connection final : public line_sink,
   bool deliver(shared_line line) override;
   void close_after_flush() override;
   void abort() override;
+  void when_written(std::function<void()> ready) override;
 
  private:
   friend class flush_list;
@@ -87,6 +89,7 @@ class basic_connection final : public line_sink,
   static awaitable<void> wait_and_write(std::shared_ptr<basic_connection> self);
   void close_if_done();
   void close_socket();
+  void notify_if_written();
   auto& socket() { return stream_.lowest_layer(); }
 
   Stream stream_;
@@ -95,6 +98,9 @@ class basic_connection final : public line_sink,
   milliseconds write_timeout_;
   writer writer_ = writer::idle;
   bool eof_ = false;  // the client sent eof: never read again
+  // when_written()'s callback: allocated only while a page of offline messages waits, so
+  // an idle connection pays one pointer for it.
+  std::unique_ptr<std::function<void()>> on_written_;
   // A pending async_read_some needs a buffer of its own (the thread's scratch buffer is
   // shared); a stream that reads without waiting does not pay for it.
   struct no_buffer {};
@@ -183,6 +189,7 @@ void basic_connection<Stream>::flush() {
     net::co_spawn(socket().get_executor(), wait_and_write(this->shared_from_this()),
                   log_and_contain{"a connection writer"});
   } else {
+    notify_if_written();
     close_if_done();
   }
 }
@@ -236,6 +243,7 @@ awaitable<void> basic_connection<Stream>::wait_and_write(std::shared_ptr<basic_c
     }
   }
   self->writer_ = writer::idle;
+  self->notify_if_written();
   self->close_if_done();
 }
 
@@ -249,6 +257,21 @@ template <typename Stream>
 void basic_connection<Stream>::abort() {
   close_socket();  // first: a write in flight ends before the lines it points into are dropped
   out_.abort();
+}
+
+template <typename Stream>
+void basic_connection<Stream>::when_written(std::function<void()> ready) {
+  on_written_ = std::make_unique<std::function<void()>>(std::move(ready));
+  if (writer_ == writer::idle) notify_if_written();  // otherwise the writer does, when done
+}
+
+// Posted, so the hub's callback runs between turns, never inside one of ours.
+template <typename Stream>
+void basic_connection<Stream>::notify_if_written() {
+  if (!on_written_ || !out_.empty() || !socket().is_open()) return;
+  auto ready = std::move(*on_written_);
+  on_written_.reset();
+  net::post(socket().get_executor(), std::move(ready));
 }
 
 template <typename Stream>

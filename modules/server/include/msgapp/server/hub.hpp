@@ -11,6 +11,8 @@
 #include <msgapp/net.hpp>
 
 #include "msgapp/server/hub_state.hpp"
+#include "msgapp/server/storage.hpp"
+#include "msgapp/store/store_thread.hpp"
 
 namespace msgapp::server {
 
@@ -33,18 +35,20 @@ struct detach_request {
   std::string reason;
 };
 
-// What sessions ask. The sweep and shutdown do not queue here: they run on the hub's own
-// thread and call hub_state directly, so a full inbox cannot delay them.
+// What sessions ask. The sweep, shutdown and the store's answers do not queue here: they run
+// on the hub's own thread and call hub_state directly, so a full inbox cannot delay them.
 using hub_request = std::variant<attach_request, login_request, command_request, detach_request>;
 
 class hub {
  public:
-  hub(net::any_io_executor ex, const config& cfg, const credentials& accounts);
+  hub(net::any_io_executor ex, const config& cfg, const credentials& accounts, storage store);
 
   // Serves requests until shutdown has closed every connection.
   awaitable<void> run();
   // Starts a graceful shutdown at once, however full the inbox; call it on the io thread.
   void shut_down();
+  // Batches applied and commits made so far (benchmarks, tests).
+  store::store_stats store_stats() const { return store_.stats(); }
 
   // ---- what sessions call; each suspends only while the inbox is full ----
   // False when the hub has already finished (the session should just end).
@@ -59,6 +63,7 @@ class hub {
   awaitable<bool> post(hub_request request);
   awaitable<void> serve();
   awaitable<void> sweep_periodically();
+  void committed(std::vector<store::outcome> outcomes);
   // Shutdown is complete, and no request is left to answer (a buffered attach must still be
   // refused, or its session would wait for ever).
   bool done() const { return state_.finished() && !inbox_.ready(); }
@@ -69,6 +74,8 @@ class hub {
 
   channel<hub_request> inbox_;
   hub_state state_;
+  // After state_: destroyed first, so its thread is joined before the state it answers goes.
+  store::store_thread store_;
   milliseconds sweep_every_;
 };
 

@@ -1,16 +1,22 @@
 // All shared state of the server and every decision over it, as plain synchronous functions.
 // The hub coroutine (hub.hpp) owns one hub_state and feeds it requests one at a time; tests
-// drive it directly with fake line sinks and a fake clock.
+// drive it directly with fake line sinks, a fake clock and a store they apply by hand.
+//
+// Durable state goes to the store (modules/store) as batches; the hub never waits for them.
+// A reply that depends on a write is held until its batch has committed, and every line to a
+// connection leaves in the order the hub decided it, so replies stay in command order.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include <tl/expected.hpp>
@@ -22,6 +28,7 @@
 #include "msgapp/server/config.hpp"
 #include "msgapp/server/credentials.hpp"
 #include "msgapp/server/line_sink.hpp"
+#include "msgapp/store/batch.hpp"
 
 namespace msgapp::server {
 
@@ -42,9 +49,17 @@ using token_source = std::function<std::string()>;
 // Tokens of `bits` random bits from the OS's random source, as hex digits.
 token_source random_tokens(std::size_t bits);
 
+// What hub_state needs of its store: what it held at start, and where batches go. The hub
+// hands the outcomes back through committed().
+struct store_link {
+  store::snapshot loaded;
+  std::function<void(store::batch)> submit;  // never waits for the disk
+};
+
 class hub_state {
  public:
-  hub_state(config cfg, const credentials& accounts, token_source tokens);
+  hub_state(config cfg, const credentials& accounts, token_source tokens, store_link store,
+            moment now);
 
   // A new connection. False (and the client told why) when the server is full or stopping.
   // `address` is the client's IP address as seen here, handed to the asker of a private
@@ -60,6 +75,8 @@ class hub_state {
   void sweep(moment now);
   // Tells everyone the server is stopping and starts closing every connection.
   void shut_down(moment now);
+  // The store's answers, in ticket order: held replies go out, offline pages are delivered.
+  void committed(std::vector<store::outcome> outcomes, moment now);
 
   bool stopping() const { return stopping_; }
   bool finished() const { return stopping_ && connections_.empty(); }
@@ -75,13 +92,22 @@ class hub_state {
     // Vectors, not deques: libstdc++'s deque allocates about 600 bytes even when empty.
     std::vector<private_offer> offers;           // made by this user, oldest first, bounded
     std::set<std::string, std::less<>> blocked;  // users this one has blocked
-    std::vector<shared_line> offline;            // formatted `offline ...` lines, oldest first
-    std::size_t offline_bytes = 0;
+    // Offline messages live in the store; the hub keeps only their counts, for the quotas.
+    std::size_t queued = 0;        // messages waiting for this user
+    std::size_t queued_bytes = 0;  // their text
+    std::size_t sent_queued = 0;   // messages from this user waiting for others
     int failed_logins = 0;
     std::chrono::steady_clock::time_point blocked_until{};
     std::optional<conn_id> online;
-    std::optional<std::chrono::steady_clock::time_point> last_seen;  // when last logged out
+    std::optional<std::chrono::system_clock::time_point> last_seen;  // when last logged out
     shared_line delivered_reply;  // "ok delivered to <this user>", made once, shared by senders
+  };
+  // A line waiting behind a commit (or behind another line that is). ticket 0: it waits only
+  // for the lines before it.
+  struct held_line {
+    std::uint64_t ticket = 0;
+    shared_line committed;  // sent when the batch commits
+    shared_line failed;     // sent instead when it does not
   };
   struct conn_state {  // the hub's record of one connection
     conn_id id;
@@ -91,6 +117,15 @@ class hub_state {
     std::string address;             // where the asker of a private session connects
     std::uint16_t private_port = 0;  // 0: this client takes no private sessions
     bool closing = false;            // told to close; its lines are ignored until it detaches
+    // Lines that wait for a commit, oldest first; while any wait, every line queues here.
+    std::vector<held_line> held{};
+    std::size_t held_bytes = 0;
+    bool close_when_released = false;  // close once the held lines have gone out
+    bool detached = false;             // the reader ended; kept only until held lines go
+    // Offline messages: sent as `stored` with ids (receipts) or as `offline`.
+    bool receipts = false;
+    store::message_id delivered_up_to = 0;  // the newest id sent to this session
+    bool paging = false;                    // a page is on its way or waits for the outbox
   };
 
   // One overload per command, so command() dispatches in one line. hub_commands.cpp:
@@ -103,6 +138,8 @@ class hub_state {
   void on(conn_state& c, const protocol::unblock_cmd& cmd, moment now);
   void on(conn_state& c, const protocol::logout_cmd& cmd, moment now);
   void on(conn_state& c, const protocol::active_cmd& cmd, moment now);
+  void on(conn_state& c, const protocol::receipts_cmd& cmd, moment now);
+  void on(conn_state& c, const protocol::confirm_cmd& cmd, moment now);
   // hub_private.cpp: brokering private sessions.
   void on(conn_state& c, const protocol::privateport_cmd& cmd, moment now);
   void on(conn_state& c, const protocol::startprivate_cmd& cmd, moment now);
@@ -112,6 +149,43 @@ class hub_state {
   bool send(conn_state& c, shared_line line);
   void reply_ok(conn_state& c, const protocol::ok_reply& reply);
   void reply_error(conn_state& c, protocol::errc code, std::string text);
+  // hub_storage.cpp: the store as the hub's memory.
+  // A reply that goes out once the batch being built has committed, or `failed` if it fails.
+  void reply_when_committed(conn_state& c, shared_line ok, shared_line failed);
+  void reply_when_committed(conn_state& c, const protocol::ok_reply& reply);  // or not-saved
+  // What to do with an operation's outcome, beside releasing the held replies.
+  struct uncount_enqueue {  // failed: the message was not queued after all
+    std::string to, from;
+    std::size_t bytes = 0;
+  };
+  struct undo_block {  // failed: the block list goes back
+    std::string user, other;
+    bool blocked = false;
+  };
+  struct page_for {  // a page of offline messages for this connection
+    conn_id id = 0;
+  };
+  struct uncount_deleted {  // committed: the recipient's messages (and quotas) shrink
+    std::string recipient;
+  };
+  using op_effect =
+      std::variant<std::monostate, uncount_enqueue, undo_block, page_for, uncount_deleted>;
+  struct in_flight {  // a batch handed to the store
+    std::uint64_t ticket = 0;
+    std::vector<op_effect> effects;  // one per operation
+    std::vector<conn_id> waiting;    // connections with lines held for it
+  };
+  // An operation for the batch being built, with what to do when its outcome comes.
+  void write(store::operation op, op_effect effect = {});
+  bool store_busy() const;  // too much is waiting for the store: refuse durable commands
+  void flush_batch();       // hands the batch being built to the store (end of every entry)
+  void apply_outcome(store::outcome& outcome);
+  void release_held(conn_state& c);
+  void request_page(conn_state& c);
+  void deliver_page(conn_id id, const store::page& page);
+  void forget_queued(std::string_view recipient, const store::deleted& gone);
+  void load(const store::snapshot& loaded, moment now);
+  store::wall_ms wall(moment now) const;
   void end_session(conn_state& c, std::string_view reason, moment now);
   std::string forget_login(conn_state& c, moment now);  // returns who it was
   void close_gracefully(conn_state& c);                 // after its queued output
@@ -128,6 +202,14 @@ class hub_state {
 
   config cfg_;
   token_source new_token_;
+  std::function<void(store::batch)> submit_;
+  std::string database_id_;
+  in_flight building_{1, {}, {}};    // this turn's batch, not yet handed over
+  std::vector<store::operation> building_ops_;
+  std::deque<in_flight> in_flight_;  // handed over, oldest first, answered in this order
+  std::size_t ops_in_flight_ = 0;    // bounded by cfg_.store_backlog
+  std::size_t total_queued_bytes_ = 0;  // text of every offline message, for cfg_.store_bytes
+  std::chrono::steady_clock::time_point next_prune_{};  // login history retention
   // Transparent hashing: names arrive as string_views and are looked up without a copy.
   struct name_hash {
     using is_transparent = void;

@@ -1,6 +1,7 @@
 // The hub's view of one connection: somewhere to put lines, and a way to end it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -18,6 +19,10 @@ class line_sink {
   virtual void close_after_flush() = 0;
   // Ends the connection now; queued output is dropped.
   virtual void abort() = 0;
+  // Calls `ready` once everything queued so far has been written (after the current turn,
+  // never from inside this call). Used to send a long offline queue a page at a time. A
+  // connection that ends first never calls it.
+  virtual void when_written(std::function<void()> ready) = 0;
 };
 
 }  // namespace msgapp::server

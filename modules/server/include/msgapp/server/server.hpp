@@ -8,12 +8,13 @@
 #include "msgapp/server/config.hpp"
 #include "msgapp/server/credentials.hpp"
 #include "msgapp/server/hub.hpp"
+#include "msgapp/server/storage.hpp"
 
 namespace msgapp::server {
 
 class server {
  public:
-  server(net::any_io_executor ex, config cfg, const credentials& accounts);
+  server(net::any_io_executor ex, config cfg, const credentials& accounts, storage store);
 
   // Binds and listens; the endpoint carries the real port (also when the config asks for 0).
   tl::expected<tcp::endpoint, std::string> listen();

@@ -74,7 +74,7 @@ using operation = std::variant<enqueue_message, delete_messages, set_blocked, se
 struct no_result {
   bool operator==(const no_result&) const = default;
 };
-struct page {  // for read_messages
+struct page {                            // for read_messages
   std::vector<stored_message> messages;  // oldest first
   bool more = false;                     // there are messages after these
   bool operator==(const page&) const = default;

@@ -1,6 +1,7 @@
 // The embedded backend: one SQLite database in a data directory, locked for one server.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -18,6 +19,7 @@ struct sqlite_options {
   std::filesystem::path data_dir = "msgapp-data";  // created if missing
   bool in_memory = false;  // no directory, no file: state ends with the process
   sync_mode sync = sync_mode::normal;
+  std::uint64_t max_file_bytes = 0;  // 0: no bound; else PRAGMA max_page_count (a full disk)
 };
 
 // Opens (creating or migrating forward) the database in `data_dir`, after taking an
