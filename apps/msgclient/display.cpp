@@ -76,10 +76,6 @@ std::optional<std::string> show_event(const protocol::event& event) {
     std::optional<std::string> operator()(const protocol::msg_event& e) const {
       return fmt::format("{} {}: {}", local_time(e.time, false), e.from, e.text);
     }
-    // Shown like an offline message: its id is the client's business, not the user's.
-    std::optional<std::string> operator()(const protocol::stored_event& e) const {
-      return (*this)(protocol::offline_event{e.time, e.from, e.text});
-    }
     std::optional<std::string> operator()(const protocol::broadcast_event& e) const {
       return fmt::format("{} {} (broadcast): {}", local_time(e.time, false), e.from, e.text);
     }
