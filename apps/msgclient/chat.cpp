@@ -235,6 +235,12 @@ awaitable<void> drain_server(chat_state& s) {
 awaitable<int> leave(chat_state& s) {
   co_await s.privates.close(bye_grace);  // peers hear it from us before the server says so
   const bool was_up = s.server_up;
+  // Events already received are handled first, so the confirmation covers their stored messages.
+  while (s.server_up && s.server.pending_events() > 0) {
+    auto event = co_await s.server.next_event();
+    if (!event) break;
+    take_event(s, *event);
+  }
   confirm_shown(s);
   // The goodbye reply is dropped: leaving says goodbye, whether or not it came.
   if (s.server_up && !s.server.post(protocol::logout_cmd{})) {

@@ -88,13 +88,14 @@ class credentials_file {
   std::string path_;
 };
 
-// msgserver on 127.0.0.1 at a port the system picks.
+// msgserver on 127.0.0.1 at a port the system picks, with a database of its own that lasts as
+// long as the test (never the shared msgapp-data/ of the working directory).
 class server_process {
  public:
   explicit server_process(int block_seconds = 60, int timeout_seconds = 600)
-      : proc_(server_path,
-              {"0", std::to_string(block_seconds), std::to_string(timeout_seconds), "--credentials",
-               accounts_.path(), "--bind", "127.0.0.1", "--log-level", "warn"}) {
+      : proc_(server_path, {"0", std::to_string(block_seconds), std::to_string(timeout_seconds),
+                            "--credentials", accounts_.path(), "--bind", "127.0.0.1", "--log-level",
+                            "warn", "--data-dir", data_.str()}) {
     const auto listening = proc_.expect("listening on ");
     REQUIRE(listening.has_value());
     port_ = listening->substr(listening->rfind(':') + 1);
@@ -105,6 +106,7 @@ class server_process {
 
  private:
   credentials_file accounts_;
+  temp_dir data_;
   child_process proc_;
   std::string port_;
 };

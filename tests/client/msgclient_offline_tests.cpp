@@ -175,7 +175,7 @@ TEST_CASE("msgclient: killed before it can confirm, again and again: each messag
   for (int round = 0; round < kills; ++round) {
     std::vector<std::string> batch;
     for (int i = 0; i < 3; ++i)
-      batch.push_back("r" + std::to_string(round) + "-" + std::to_string(i));
+      batch.push_back(fmt::format("r{}-{}", round, i));
     queue_for(*alice, "bob", batch);
     sent.insert(sent.end(), batch.begin(), batch.end());
 
@@ -191,7 +191,12 @@ TEST_CASE("msgclient: killed before it can confirm, again and again: each messag
     shown.insert(shown.end(), texts.begin(), texts.end());
     wait_for(*alice, "bob logged out");  // so the next login does not find bob online
   }
+  // One more, so the last run has seen (and skipped) every re-sent message before it leaves:
+  // they come oldest first.
+  queue_for(*alice, "bob", {"last"});
+  sent.push_back("last");
   auto last = logged_in_with(srv, "bob", {"--state-dir", state.str()});
+  wait_for(*last, "(offline message): last");
   finish(*last);
   const auto texts = offline_texts(*last);
   shown.insert(shown.end(), texts.begin(), texts.end());
