@@ -31,14 +31,16 @@ constexpr auto reply_timeout = 10s;
 constexpr auto logout_grace = 2s;
 
 struct chat_state {
-  chat_state(ui::console& c, client::client s, client::private_sessions& p, std::string name)
-      : con(c), server(std::move(s)), privates(p), me(std::move(name)) {}
+  chat_state(ui::console& c, client::client s, client::private_sessions& p, std::string name,
+             std::optional<shown_once> o)
+      : con(c), server(std::move(s)), privates(p), me(std::move(name)), once(std::move(o)) {}
 
   ui::console& con;
   client::client server;
   client::private_sessions& privates;
   std::string me;
-  std::set<std::string> online;  // names for Tab completion
+  std::optional<shown_once> once;  // set when offline messages come as `stored`
+  std::set<std::string> online;    // names for Tab completion
   bool server_up = true;
   bool timed_out = false;
 };
@@ -47,9 +49,20 @@ void say(chat_state& s, std::string_view line) {
   s.con.print_line(line);
 }
 
+// Tells the server which stored messages were shown (or skipped as shown before), so it may
+// delete them. Called once no more events are pending, and before every later command, so a
+// confirmation never waits behind one. Its reply is dropped.
+void confirm_shown(chat_state& s) {
+  if (!s.once || !s.server_up) return;
+  if (const auto id = s.once->take_confirmation()) {
+    (void)s.server.post(protocol::command(protocol::confirm_cmd{*id}));  // or re-sent, skipped
+  }
+}
+
 // Sends a line whose reply nobody needs; skipped when too many such replies are awaited.
 template <typename Line>
 void post_quietly(chat_state& s, Line line) {
+  confirm_shown(s);
   if (!s.server_up || s.server.awaited_replies() >= max_awaited) return;
   (void)s.server.post(std::move(line));  // a lost server shows itself to follow_server
 }
@@ -69,6 +82,7 @@ template <typename Line>
 awaitable<reply_result> ask(chat_state& s, Line line) {
   // Bounded, because Ctrl-C only reaches us while the console reads (see the console module).
   // Should the reply come later, the client drops it: nobody is waiting any more.
+  confirm_shown(s);
   auto answered = co_await (s.server.request(std::move(line)) || sleep_for(reply_timeout));
   if (answered.index() == 1) co_return tl::unexpected(std::make_error_code(std::errc::timed_out));
   co_return std::move(std::get<0>(answered));
@@ -79,6 +93,12 @@ awaitable<reply_result> ask(chat_state& s, Line line) {
 void take_event(chat_state& s, const client::event_line& event) {
   if (event.kind != line_kind::event) return;  // a reply to nothing: not worth stopping for
   const protocol::event* typed = event.typed ? &*event.typed : nullptr;
+  if (const auto* stored = std::get_if<protocol::stored_event>(typed)) {
+    // Formatted first, so that recording it is the last step before it is printed.
+    const auto line = show_event(*typed);
+    if ((!s.once || s.once->should_show(stored->id)) && line) say(s, *line);
+    return;
+  }
   if (const auto* offer = std::get_if<protocol::private_offer_event>(typed)) {
     if (auto accept = s.privates.accept_offer(*offer)) post_quietly(s, std::move(*accept));
     return;
@@ -110,6 +130,7 @@ awaitable<int> follow_server(chat_state& s) {
     auto event = co_await s.server.next_event();
     if (!event) break;
     take_event(s, *event);
+    if (s.server.pending_events() == 0) confirm_shown(s);  // the end of a run of events
   }
   // Cancelled because the user is leaving: leave() takes over the connection.
   const auto state = co_await net::this_coro::cancellation_state;
@@ -214,6 +235,13 @@ awaitable<void> drain_server(chat_state& s) {
 awaitable<int> leave(chat_state& s) {
   co_await s.privates.close(bye_grace);  // peers hear it from us before the server says so
   const bool was_up = s.server_up;
+  // Events already received are handled first, so the confirmation covers their stored messages.
+  while (s.server_up && s.server.pending_events() > 0) {
+    auto event = co_await s.server.next_event();
+    if (!event) break;
+    take_event(s, *event);
+  }
+  confirm_shown(s);
   // The goodbye reply is dropped: leaving says goodbye, whether or not it came.
   if (s.server_up && !s.server.post(protocol::logout_cmd{})) {
     co_await (drain_server(s) || sleep_for(logout_grace));
@@ -234,8 +262,8 @@ awaitable<int> converse(chat_state& s) {
 }  // namespace
 
 awaitable<int> chat(ui::console& con, client::client server, client::private_sessions& privates,
-                    std::string me) {
-  chat_state s(con, std::move(server), privates, std::move(me));
+                    std::string me, std::optional<shown_once> once) {
+  chat_state s(con, std::move(server), privates, std::move(me), std::move(once));
   co_return co_await converse(s);
 }
 

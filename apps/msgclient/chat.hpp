@@ -1,18 +1,22 @@
 // The chat loop: what the user types and what the server sends, handled at the same time.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <msgapp/client/client.hpp>
 #include <msgapp/client/p2p.hpp>
 #include <msgapp/console/console.hpp>
 
+#include "shown_once.hpp"
+
 namespace msgapp::apps {
 
 // Runs until the user leaves (logout, end of input, Ctrl-C), the server times the user out,
 // or the server is gone and no private session is left. Returns the exit status. When the
-// user leaves, private sessions are closed first; otherwise the caller closes them.
+// user leaves, private sessions are closed first; otherwise the caller closes them. `once` is
+// set when the server sends offline messages as `stored` (it accepted `receipts`).
 awaitable<int> chat(ui::console& con, client::client server, client::private_sessions& privates,
-                    std::string me);
+                    std::string me, std::optional<shown_once> once);
 
 }  // namespace msgapp::apps

@@ -32,6 +32,11 @@ constexpr const char* description =
     "is not a terminal, msgclient reads the user name, the password and then the commands one\n"
     "line each, so scripts can drive it.\n"
     "\n"
+    "Offline messages are shown once, also when msgclient or the server stops half-way:\n"
+    "msgclient notes the last one shown for each server database and user in the file\n"
+    "$XDG_STATE_HOME/msgapp/shown (~/.local/state/msgapp/shown when XDG_STATE_HOME is not\n"
+    "set), or DIR/shown with --state-dir DIR, and tells the server, which then deletes them.\n"
+    "\n"
     "Exit status: 0 after logout or end of input; 1 when the login fails (blocked, already\n"
     "online), the server times you out, or the connection to the server is lost; 2 for bad\n"
     "arguments.";
@@ -48,11 +53,16 @@ std::variant<client_options, int> parse_client_options(int argc, char** argv) {
   client_options out;
   std::string port;
   std::string user;
+  std::string state_dir;
   CLI::App app{description};
   app.add_option("host", out.host, "the server's host name or address")->required();
   app.add_option("port", port, "the server's TCP port")->required();
   auto* user_flag = app.add_option("--user", user, "log in as NAME (only the password is asked)")
                         ->type_name("NAME");
+  auto* state_flag = app.add_option("--state-dir", state_dir,
+                                    "keep the record of offline messages shown in DIR (default: "
+                                    "$XDG_STATE_HOME/msgapp, or ~/.local/state/msgapp)")
+                         ->type_name("DIR");
   app.set_version_flag("--version", std::string("msgclient ") + MSGAPP_VERSION);
 
   if (const auto status = cli::parse(app, argc, argv, msgclient)) return *status;
@@ -66,6 +76,10 @@ std::variant<client_options, int> parse_client_options(int argc, char** argv) {
       return usage_error("NAME must be one word");
     }
     out.user = user;
+  }
+  if (state_flag->count() > 0) {
+    if (state_dir.empty()) return usage_error("DIR must not be empty");
+    out.state_dir = state_dir;
   }
   return out;
 }

@@ -11,7 +11,8 @@ namespace msgapp::apps {
 struct client_options {
   std::string host;
   std::uint16_t port = 0;
-  std::optional<std::string> user;  // --user: skips the `Username:` question
+  std::optional<std::string> user;       // --user: skips the `Username:` question
+  std::optional<std::string> state_dir;  // --state-dir: where the offline messages shown are kept
 };
 
 // Either options to run with, or an exit status (0 after --help/--version, 2 for bad usage;

@@ -10,6 +10,7 @@
 
 #include <msgapp/client/client.hpp>
 #include <msgapp/client/p2p.hpp>
+#include <msgapp/protocol/reply.hpp>
 
 #include "chat.hpp"
 #include "display.hpp"
@@ -88,11 +89,34 @@ std::optional<std::uint16_t> open_private_sessions(ui::console& con, server_link
   return *port;
 }
 
-// One login attempt. The private-session port goes first, so the server knows it by the time
-// the user is online: a `startprivate` sent the moment the welcome arrives finds it.
+// What `receipts` told us, once per connection: whether the server keeps offline messages
+// until they are confirmed, and the id of its database. A server without receipts (protocol
+// 1) calls it a bad command: then offline messages come as they always did.
+struct receipts_answer {
+  bool asked = false;
+  std::optional<std::string> database_id;  // set when the server keeps messages for us
+};
+
+// One login attempt. `receipts` and the private-session port go first, so the server knows
+// them by the time the user is online: a `startprivate` sent the moment the welcome arrives
+// finds the port, and the queued messages come with their ids.
 awaitable<client::result<server_line>> attempt_login(server_link& server,
                                                      std::optional<std::uint16_t> port,
-                                                     std::string user, std::string password) {
+                                                     std::string user, std::string password,
+                                                     receipts_answer& receipts) {
+  if (!receipts.asked) {
+    protocol::command ask = protocol::receipts_cmd{};
+    auto answered = co_await server.request(std::move(ask));
+    if (!answered) co_return answered;
+    receipts.asked = true;
+    if (answered->kind == protocol::line_kind::ok) {
+      const auto typed = protocol::parse_ok_text(answered->text);
+      const auto* id = typed ? std::get_if<protocol::receipts_reply>(&*typed) : nullptr;
+      receipts.database_id = id ? id->database_id : std::string();  // none: shown_once says so
+    } else if (answered->code != code_word(errc::bad_command)) {
+      co_return answered;  // refused outright: that is the answer
+    }
+  }
   if (port) {
     protocol::command announce = protocol::privateport_cmd{*port};
     auto announced = co_await server.request(std::move(announce));
@@ -107,7 +131,8 @@ awaitable<client::result<server_line>> attempt_login(server_link& server,
 // input, Ctrl-C, or the server gone.
 awaitable<tl::expected<std::string, int>> log_in(ui::console& con, server_link& server,
                                                  std::optional<std::string> given_user,
-                                                 private_side& privates) {
+                                                 private_side& privates,
+                                                 receipts_answer& receipts) {
   const auto ex = co_await net::this_coro::executor;
   std::string user = given_user.value_or("");
   bool ask_user = !given_user;
@@ -139,7 +164,7 @@ awaitable<tl::expected<std::string, int>> log_in(ui::console& con, server_link& 
       continue;
     }
     const auto port = open_private_sessions(con, server, privates, user, ex);
-    const auto reply = co_await attempt_login(server, port, user, *password);
+    const auto reply = co_await attempt_login(server, port, user, *password, receipts);
     if (!reply) {
       const int status = co_await lost_during_login(con, server);
       co_return tl::unexpected(status);
@@ -164,14 +189,18 @@ awaitable<int> run_client(ui::console& con, client_options options) {
 
   // Private-session events can come at any time until close() below; they print as they come.
   private_side privates;
-  const auto me = co_await log_in(con, *server, options.user, privates);
+  receipts_answer receipts;
+  const auto me = co_await log_in(con, *server, options.user, privates, receipts);
   if (!me) co_return me.error();
   con.print_line(fmt::format("welcome, {}! type help for the commands", *me));
   if (!privates.trouble.empty()) {
     con.print_line(error_line("private sessions are unavailable: " + privates.trouble));
   }
 
-  const int status = co_await chat(con, std::move(*server), *privates.sessions, *me);
+  std::optional<shown_once> once;
+  if (receipts.database_id) once.emplace(options.state_dir, *receipts.database_id, *me);
+  const int status =
+      co_await chat(con, std::move(*server), *privates.sessions, *me, std::move(once));
   co_await privates.sessions->close(bye_grace);  // every peer is told the session ended
   co_return status;
 }

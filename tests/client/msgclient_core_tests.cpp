@@ -51,15 +51,23 @@ TEST_CASE("msgclient's command line") {
   const auto with_user = parse({"127.0.0.1", "1", "--user", "bob"});
   REQUIRE(std::holds_alternative<client_options>(with_user));
   CHECK(std::get<client_options>(with_user).user == std::optional<std::string>("bob"));
+  CHECK_FALSE(std::get<client_options>(with_user).state_dir);
 
-  for (const auto& bad : std::vector<std::vector<std::string>>{{},
-                                                               {"localhost"},
-                                                               {"localhost", "0"},
-                                                               {"localhost", "65536"},
-                                                               {"localhost", "x"},
-                                                               {"localhost", "4000", "extra"},
-                                                               {"localhost", "4000", "--user"},
-                                                               {"localhost", "4000", "--colour"}}) {
+  const auto with_state = parse({"localhost", "4000", "--state-dir", "/tmp/s"});
+  REQUIRE(std::holds_alternative<client_options>(with_state));
+  CHECK(std::get<client_options>(with_state).state_dir == std::optional<std::string>("/tmp/s"));
+
+  for (const auto& bad :
+       std::vector<std::vector<std::string>>{{},
+                                             {"localhost"},
+                                             {"localhost", "0"},
+                                             {"localhost", "65536"},
+                                             {"localhost", "x"},
+                                             {"localhost", "4000", "extra"},
+                                             {"localhost", "4000", "--user"},
+                                             {"localhost", "4000", "--state-dir"},
+                                             {"localhost", "4000", "--state-dir", ""},
+                                             {"localhost", "4000", "--colour"}}) {
     std::string errors;
     const auto r = parse(bad, &errors);
     INFO(errors);
@@ -120,6 +128,9 @@ TEST_CASE("replies and events as the user sees them") {
   CHECK(show_event(parse_server_line("broadcast 2026-11-25T20:16:09Z alice all")) ==
         "20:16:09 alice (broadcast): all");
   CHECK(show_event(parse_server_line("offline 2026-11-24T08:00:00Z bob old news")) ==
+        "2026-11-24 08:00:00 bob (offline message): old news");
+  // With receipts the id travels too; the user sees the same line.
+  CHECK(show_event(parse_server_line("stored 2026-11-24T08:00:00Z bob 17 old news")) ==
         "2026-11-24 08:00:00 bob (offline message): old news");
   CHECK(show_event(parse_server_line("presence 2026-11-25T20:16:03Z bob logged in")) ==
         "20:16:03 bob logged in");

@@ -4,12 +4,15 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -28,6 +31,38 @@ inline const std::string server_path = MSGSERVER_PATH;
 inline std::string password_of(const std::string& user) {
   return user + "-pw";
 }
+
+// A directory that lasts as long as the test (or, as a static, the test binary).
+class temp_dir {
+ public:
+  temp_dir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "msgclient-state-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {  // also used before any test runs
+      throw std::system_error(errno, std::generic_category(), "mkdtemp");
+    }
+    path_ = pattern;
+  }
+  ~temp_dir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Every msgclient these tests start keeps what it has shown in a directory of the tests' own,
+// never in the home directory of whoever runs them.
+inline const bool state_home_is_private = [] {
+  static const temp_dir state_home;
+  ::setenv("XDG_STATE_HOME", state_home.str().c_str(), 1);
+  return true;
+}();
 
 // A credentials file that lasts as long as the test.
 class credentials_file {
@@ -53,14 +88,14 @@ class credentials_file {
   std::string path_;
 };
 
-// msgserver on 127.0.0.1 at a port the system picks.
+// msgserver on 127.0.0.1 at a port the system picks, with a database of its own that lasts as
+// long as the test (never the shared msgapp-data/ of the working directory).
 class server_process {
  public:
   explicit server_process(int block_seconds = 60, int timeout_seconds = 600)
-      : proc_(server_path,
-              {"0", std::to_string(block_seconds), std::to_string(timeout_seconds), "--credentials",
-               accounts_.path(), "--bind", "127.0.0.1", "--log-level", "warn",
-               "--in-memory"}) {  // state would outlive the test in the working directory
+      : proc_(server_path, {"0", std::to_string(block_seconds), std::to_string(timeout_seconds),
+                            "--credentials", accounts_.path(), "--bind", "127.0.0.1", "--log-level",
+                            "warn", "--data-dir", data_.str()}) {
     const auto listening = proc_.expect("listening on ");
     REQUIRE(listening.has_value());
     port_ = listening->substr(listening->rfind(':') + 1);
@@ -71,6 +106,7 @@ class server_process {
 
  private:
   credentials_file accounts_;
+  temp_dir data_;
   child_process proc_;
   std::string port_;
 };
