@@ -58,6 +58,11 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   app.add_option("--queue-per-sender", out.config.sender_messages,
                  "offline messages from one user waiting for all others together")
       ->capture_default_str();
+  std::uint64_t history_days = out.config.login_history.count() / 24;
+  app.add_option("--history-days", history_days,
+                 "days of login history kept for whoelsesince across restarts")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{36500}))
+      ->capture_default_str();
   std::uint64_t file_mb = 0;
   app.add_option("--max-db-mb", file_mb,
                  "MiB the database file may grow to (0: no bound); past it, changes are refused "
@@ -86,6 +91,7 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   out.store.sync = sync == "full" ? store::sync_mode::full : store::sync_mode::normal;
   out.config.store_bytes = store_mb << 20;
   out.store.max_file_bytes = file_mb << 20;
+  out.config.login_history = std::chrono::hours(24 * history_days);
   out.config.port = static_cast<std::uint16_t>(*port_number);
   out.config.block_duration = std::chrono::seconds(*block_s);
   out.config.timeout = std::chrono::seconds(*timeout_s);
