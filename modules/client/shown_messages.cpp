@@ -191,6 +191,11 @@ tl::expected<fs::path, std::error_code> default_state_dir() {
   if (home == nullptr || *home == '\0') {
     return tl::unexpected(std::make_error_code(std::errc::no_such_file_or_directory));
   }
+  // A home that does not exist is not ours to create (make_dirs would): no state then.
+  std::error_code ec;
+  if (!fs::is_directory(home, ec)) {
+    return tl::unexpected(std::make_error_code(std::errc::no_such_file_or_directory));
+  }
   return fs::path(home) / ".local" / "state" / "msgapp";
 }
 

@@ -88,14 +88,19 @@ TEST_CASE("shown messages: the default directory comes from XDG_STATE_HOME, else
     REQUIRE(dir);
     CHECK(*dir == fs::path("/somewhere/state/msgapp"));
   }
+  temp_dir bob_home;
   for (const auto& unset : {std::optional<std::string>(), std::optional<std::string>("")}) {
     env_var state("XDG_STATE_HOME", unset);
-    env_var home("HOME", "/home/bob");
+    env_var home("HOME", bob_home.path().string());
     const auto dir = msgapp::client::default_state_dir();
     REQUIRE(dir);
-    CHECK(*dir == fs::path("/home/bob/.local/state/msgapp"));
+    CHECK(*dir == bob_home.path() / ".local/state/msgapp");
   }
   env_var state("XDG_STATE_HOME", std::nullopt);
+  {
+    env_var home("HOME", (bob_home.path() / "gone").string());  // not created for it
+    CHECK_FALSE(msgapp::client::default_state_dir());
+  }
   env_var home("HOME", std::nullopt);
   CHECK_FALSE(msgapp::client::default_state_dir());
 }
