@@ -44,11 +44,10 @@ void hub_state::on(conn_state& c, const protocol::message_cmd& cmd, moment now) 
   if (to->online) {
     conn_state& target = connections_.at(*to->online);
     auto line = protocol::format_msg(time, c.user, cmd.text);
-    if (send(target, std::make_shared<const std::string>(std::move(line)))) {
+    if (send(target, make_line(std::move(line)))) {
       // The hottest reply of all: made once per recipient and shared by every sender.
       if (!to->delivered_reply) {
-        to->delivered_reply = std::make_shared<const std::string>(
-            protocol::format(protocol::delivered_reply{cmd.to}));
+        to->delivered_reply = make_line(protocol::format(protocol::delivered_reply{cmd.to}));
       }
       send(c, to->delivered_reply);
       return;
@@ -76,7 +75,6 @@ void hub_state::on(conn_state& c, const protocol::message_cmd& cmd, moment now) 
                        "queued");
   }
   ++to->queued;
-  to->queued_bytes += bytes;
   ++from.sent_queued;
   total_queued_bytes_ += bytes;
   write(store::enqueue_message{cmd.to, c.user, wall(now), cmd.text},
@@ -86,8 +84,7 @@ void hub_state::on(conn_state& c, const protocol::message_cmd& cmd, moment now) 
 
 void hub_state::on(conn_state& c, const protocol::broadcast_cmd& cmd, moment now) {
   // Formatted once; every recipient's outbox holds the same immutable line.
-  const auto line = std::make_shared<const std::string>(
-      protocol::format_broadcast(time_text(now), c.user, cmd.text));
+  const auto line = make_line(protocol::format_broadcast(time_text(now), c.user, cmd.text));
   std::size_t sent = 0;
   std::size_t skipped = 0;
   for (auto& [id, other] : connections_) {

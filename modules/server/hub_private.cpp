@@ -47,8 +47,7 @@ void hub_state::on(conn_state& c, const protocol::startprivate_cmd& cmd, moment 
   if (offers.size() >= cfg_.private_offers) offers.erase(offers.begin());
   const auto token = new_token_();
   offers.push_back(private_offer{cmd.user, token, now.mono + cfg_.private_offer_lifetime});
-  send(invitee, std::make_shared<const std::string>(
-                    protocol::format_private_offer(time_text(now), c.user, token)));
+  send(invitee, make_line(protocol::format_private_offer(time_text(now), c.user, token)));
   spdlog::info("{} asked {} for a private session", c.user, cmd.user);
   reply_ok(c, protocol::private_requested_reply{cmd.user});
 }
@@ -68,8 +67,8 @@ void hub_state::on(conn_state& c, const protocol::privateaccept_cmd& cmd, moment
   offers.erase(it);
   // Offers are dropped when their asker logs out (forget_login), so the asker is online.
   conn_state& asker = connections_.at(*asker_acc->online);
-  send(asker, std::make_shared<const std::string>(protocol::format_private_ready(
-                  time_text(now), c.user, c.address, c.private_port, cmd.token)));
+  send(asker, make_line(protocol::format_private_ready(time_text(now), c.user, c.address,
+                                                       c.private_port, cmd.token)));
   reply_ok(c, protocol::private_accepted_reply{cmd.user});
 }
 

@@ -18,10 +18,6 @@ std::string human(milliseconds d) {
   return fmt::format("{} ms", d.count());
 }
 
-shared_line make_line(std::string text) {
-  return std::make_shared<const std::string>(std::move(text));
-}
-
 }  // namespace
 
 hub_state::hub_state(config cfg, const credentials& accounts, token_source tokens, store_link store,

@@ -15,10 +15,6 @@ using protocol::errc;
 
 namespace {
 
-shared_line make_line(std::string text) {
-  return std::make_shared<const std::string>(std::move(text));
-}
-
 std::chrono::system_clock::time_point from_wall(store::wall_ms ms) {
   return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
 }
@@ -46,10 +42,7 @@ void hub_state::load(const store::snapshot& loaded, moment now) {
     if (account* acc = find_account(user)) acc->last_seen = from_wall(at);
   }
   for (const auto& q : loaded.queues) {
-    if (account* acc = find_account(q.recipient)) {
-      acc->queued = q.messages;
-      acc->queued_bytes = q.bytes;
-    }
+    if (account* acc = find_account(q.recipient)) acc->queued = q.messages;
     total_queued_bytes_ += q.bytes;
   }
   for (const auto& s : loaded.senders) {
@@ -69,10 +62,7 @@ bool hub_state::store_busy() const {
 }
 
 void hub_state::flush_batch() {
-  if (building_ops_.empty()) {
-    // Lines held for an empty batch (none so far) would wait for ever: nothing is pending.
-    return;
-  }
+  if (building_ops_.empty()) return;  // (a held line always comes with an operation)
   store::batch b{building_.ticket, std::exchange(building_ops_, {})};
   ops_in_flight_ += b.ops.size();
   const std::uint64_t next = building_.ticket + 1;
@@ -105,18 +95,15 @@ void hub_state::release_held(conn_state& c) {
   const std::uint64_t unanswered =
       in_flight_.empty() ? building_.ticket : in_flight_.front().ticket;
   std::size_t n = 0;
-  while (n < c.held.size() && c.held[n].ticket < unanswered)
-    ++n;
-  std::vector<held_line> ready(std::make_move_iterator(c.held.begin()),
-                               std::make_move_iterator(c.held.begin() + std::ptrdiff_t(n)));
-  c.held.erase(c.held.begin(), c.held.begin() + std::ptrdiff_t(n));
-  for (auto& h : ready) {
-    c.held_bytes -= h.committed->size();
-    if (!c.out->deliver(std::move(h.committed))) {
-      too_slow_.push_back(c.id);
+  for (; n < c.held.size() && c.held[n].ticket < unanswered; ++n) {
+    c.held_bytes -= c.held[n].committed->size();
+    if (!c.out->deliver(std::move(c.held[n].committed))) {
+      too_slow_.push_back(c.id);  // cut off at the end of the turn, held lines and all
+      ++n;
       break;
     }
   }
+  c.held.erase(c.held.begin(), c.held.begin() + static_cast<std::ptrdiff_t>(n));
   if (!c.held.empty()) return;
   c.held_bytes = 0;
   if (c.close_when_released) c.out->close_after_flush();
@@ -147,10 +134,7 @@ void hub_state::apply_outcome(store::outcome& outcome) {
   for (std::size_t i = 0; i < batch.effects.size(); ++i) {
     auto& effect = batch.effects[i];
     if (auto* e = std::get_if<uncount_enqueue>(&effect); e && !ok) {
-      if (account* to = find_account(e->to)) {
-        --to->queued;
-        to->queued_bytes -= e->bytes;
-      }
+      if (account* to = find_account(e->to)) --to->queued;
       if (account* from = find_account(e->from)) --from->sent_queued;
       total_queued_bytes_ -= e->bytes;
     } else if (auto* b = std::get_if<undo_block>(&effect); b && !ok) {
@@ -167,12 +151,10 @@ void hub_state::apply_outcome(store::outcome& outcome) {
     } else if (auto* p = std::get_if<page_for>(&effect)) {
       conn_state* c = find_connection(p->id);
       const auto* pg = ok ? std::get_if<store::page>(&(*outcome.results)[i]) : nullptr;
-      if (c != nullptr && pg != nullptr) {
+      if (c != nullptr && pg != nullptr) {  // (if not, the messages stay for the next login)
         // The lines held for this batch (the welcome) go out before the page.
         release_held(*c);
         deliver_page(p->id, *pg);
-      } else if (c != nullptr) {
-        c->paging = false;  // they stay stored for the next login
       }
     }
   }
@@ -196,10 +178,7 @@ void hub_state::apply_outcome(store::outcome& outcome) {
 void hub_state::forget_queued(std::string_view recipient, const store::deleted& gone) {
   account* to = find_account(recipient);
   for (const auto& s : gone.by_sender) {
-    if (to != nullptr) {
-      to->queued -= std::min(to->queued, s.messages);
-      to->queued_bytes -= std::min(to->queued_bytes, s.bytes);
-    }
+    if (to != nullptr) to->queued -= std::min(to->queued, s.messages);
     if (account* from = find_account(s.sender))
       from->sent_queued -= std::min(from->sent_queued, s.messages);
     total_queued_bytes_ -= std::min(total_queued_bytes_, s.bytes);
@@ -209,7 +188,6 @@ void hub_state::forget_queued(std::string_view recipient, const store::deleted& 
 // ---- offline messages, a page at a time ----
 
 void hub_state::request_page(conn_state& c) {
-  c.paging = true;
   write(store::read_messages{c.user, c.delivered_up_to, cfg_.page_messages, cfg_.page_bytes},
         page_for{c.id});
 }
@@ -227,10 +205,7 @@ void hub_state::deliver_page(conn_id id, const store::page& page) {
   // Without receipts, a message handed to the connection counts as delivered (protocol 1).
   if (!c->receipts && !page.messages.empty())
     write(store::delete_messages{c->user, c->delivered_up_to}, uncount_deleted{c->user});
-  if (!page.more) {
-    c->paging = false;
-    return;
-  }
+  if (!page.more) return;
   // The next page when this one has been written: a slow reader slows only its own queue.
   c->out->when_written([this, id] {
     conn_state* c = find_connection(id);

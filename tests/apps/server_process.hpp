@@ -26,6 +26,7 @@
 #include <catch2/catch.hpp>
 
 #include "../support/child_process.hpp"
+#include "../support/temp_dir.hpp"
 
 namespace msgapp::test {
 
@@ -40,36 +41,6 @@ inline const std::string server_path = MSGSERVER_PATH;
 // they only decide how long a broken server takes to fail a test.
 inline constexpr milliseconds start_deadline = 10s;
 inline constexpr milliseconds io_deadline = 2s;
-
-// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
-class temp_dir {
- public:
-  temp_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "msgapp-apps-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      throw std::system_error(errno, std::generic_category(), "mkdtemp");
-    }
-    path_ = pattern;
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-
-  // Writes a file in the directory and returns its full path.
-  std::string write(const std::string& name, const std::string& content) const {
-    const auto file = path_ / name;
-    std::ofstream(file, std::ios::binary) << content;
-    return file.string();
-  }
-  std::string path_of(const std::string& name) const { return (path_ / name).string(); }
-  std::string path() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 // The whole content of a file (empty if it cannot be read).
 inline std::string read_file(const std::string& path) {

@@ -18,6 +18,7 @@
 #include <catch2/catch.hpp>
 
 #include "child_process.hpp"
+#include "temp_dir.hpp"
 
 namespace msgapp::test {
 
@@ -31,30 +32,6 @@ inline const std::string server_path = MSGSERVER_PATH;
 inline std::string password_of(const std::string& user) {
   return user + "-pw";
 }
-
-// A directory that lasts as long as the test (or, as a static, the test binary).
-class temp_dir {
- public:
-  temp_dir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "msgclient-state-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {  // also used before any test runs
-      throw std::system_error(errno, std::generic_category(), "mkdtemp");
-    }
-    path_ = pattern;
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::string str() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 // Every msgclient these tests start keeps what it has shown in a directory of the tests' own,
 // never in the home directory of whoever runs them.

@@ -13,6 +13,8 @@
 
 #include <msgapp/client/shown_messages.hpp>
 
+#include "../support/temp_dir.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -20,25 +22,7 @@ using msgapp::client::max_shown_keys;
 using msgapp::client::shown_key;
 using msgapp::client::shown_messages;
 
-// A fresh directory, removed with everything in it at the end of the test.
-class temp_dir {
- public:
-  temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "shown-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using msgapp::test::temp_dir;
 
 // Sets (or, with nothing, unsets) an environment variable for one scope.
 class env_var {

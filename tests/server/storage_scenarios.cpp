@@ -1,24 +1,14 @@
 // Scenarios over real sockets with the store on disk: a full database while running, and a
 // long offline queue delivered in pages.
 #include <filesystem>
-#include <random>
 
 #include "../support/scenario.hpp"
+#include "../support/temp_dir.hpp"
 
 using namespace msgapp::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A data directory of its own, removed afterwards.
-struct temp_data_dir {
-  fs::path path =
-      fs::temp_directory_path() / ("msgapp-scenario-" + std::to_string(std::random_device{}()));
-  ~temp_data_dir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
 
 std::function<server::storage()> on_disk(const fs::path& dir, std::uint64_t max_file_bytes = 0) {
   return [dir, max_file_bytes] {
@@ -34,7 +24,7 @@ std::function<server::storage()> on_disk(const fs::path& dir, std::uint64_t max_
 }  // namespace
 
 TEST_CASE("a full database refuses new messages with not-saved and loses none it took") {
-  const temp_data_dir dir;
+  const temp_dir dir("msgapp-scenario");
   run_scenario(
       [](scenario_context& s) -> awaitable<void> {
         auto alice = co_await s.login("alice");
@@ -69,11 +59,11 @@ TEST_CASE("a full database refuses new messages with not-saved and loses none it
         CHECK(none->text == "users alice");
         CHECK(bob.pending_events() == 0);
       },
-      test_config(), test_accounts(), 20s, on_disk(dir.path, 256 * 1024));
+      test_config(), test_accounts(), 20s, on_disk(dir.path(), 256 * 1024));
 }
 
 TEST_CASE("a long offline queue arrives whole, in order, a page at a time") {
-  const temp_data_dir dir;
+  const temp_dir dir("msgapp-scenario");
   auto cfg = test_config();
   cfg.page_messages = 7;  // many pages, and a last one that is not full
   run_scenario(
@@ -104,5 +94,5 @@ TEST_CASE("a long offline queue arrives whole, in order, a page at a time") {
         REQUIRE(confirmed);
         CHECK(confirmed->text == "confirmed " + std::to_string(last_id));
       },
-      cfg, test_accounts(), 20s, on_disk(dir.path));
+      cfg, test_accounts(), 20s, on_disk(dir.path()));
 }

@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <filesystem>
 #include <string>
 
@@ -13,34 +12,17 @@
 
 #include <msgapp/store/sqlite.hpp>
 
+#include "../support/temp_dir.hpp"
+
 namespace store_test {
 
 namespace fs = std::filesystem;
 namespace store = msgapp::store;
 
-// A fresh directory under the system's temporary one, removed (with everything in it) after.
-class temp_dir {
- public:
-  temp_dir() {
-    static std::atomic<int> count{0};
-    path_ = fs::temp_directory_path() /
-            fmt::format("msgapp-store-test-{}-{}", ::getpid(), count.fetch_add(1));
-    fs::remove_all(path_);
-    fs::create_directory(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-
-  const fs::path& path() const { return path_; }
-  fs::path data() const { return path_ / "data"; }  // a data_dir that does not exist yet
-
- private:
-  fs::path path_;
+// A test's own directory, with a data_dir in it that does not exist yet.
+struct temp_dir : msgapp::test::temp_dir {
+  temp_dir() : msgapp::test::temp_dir("msgapp-store-test") {}
+  fs::path data() const { return path() / "data"; }
 };
 
 inline store::sqlite_options on_disk(const fs::path& dir) {

@@ -93,9 +93,8 @@ class hub_state {
     std::vector<private_offer> offers;           // made by this user, oldest first, bounded
     std::set<std::string, std::less<>> blocked;  // users this one has blocked
     // Offline messages live in the store; the hub keeps only their counts, for the quotas.
-    std::size_t queued = 0;        // messages waiting for this user
-    std::size_t queued_bytes = 0;  // their text
-    std::size_t sent_queued = 0;   // messages from this user waiting for others
+    std::size_t queued = 0;       // messages waiting for this user
+    std::size_t sent_queued = 0;  // messages from this user waiting for others
     int failed_logins = 0;
     std::chrono::steady_clock::time_point blocked_until{};
     std::optional<conn_id> online;
@@ -125,7 +124,6 @@ class hub_state {
     // Offline messages: sent as `stored` with ids (receipts) or as `offline`.
     bool receipts = false;
     store::message_id delivered_up_to = 0;  // the newest id sent to this session
-    bool paging = false;                    // a page is on its way or waits for the outbox
   };
 
   // One overload per command, so command() dispatches in one line. hub_commands.cpp:

@@ -9,6 +9,9 @@ namespace msgapp::server {
 
 // One formatted line ("...\n"), shared by every recipient of a broadcast or presence notice.
 using shared_line = std::shared_ptr<const std::string>;
+inline shared_line make_line(std::string text) {
+  return std::make_shared<const std::string>(std::move(text));
+}
 
 class line_sink {
  public:
