@@ -212,3 +212,34 @@ TEST_CASE_METHOD(hub_fixture, "a client that leaves before its commit still gets
   CHECK(pa->last() == "ok queued for bob (offline)");
   CHECK(pa->flushed_close);
 }
+
+TEST_CASE_METHOD(hub_fixture, "changes are refused while too much waits for the store") {
+  cfg.store_backlog = 2;
+  restart(cfg, 0ms);
+  auto [a, pa] = login("alice");
+  state.command(a, cmd("message bob one"), at(1s));  // the store has not answered yet
+  state.command(a, cmd("message carol two"), at(1s));
+  state.command(a, cmd("block dave"), at(1s));
+  state.command(a, cmd("message dave three"), at(1s));
+  settle(at(1s));
+  CHECK(lines_after(*pa, 1) ==
+        std::vector<std::string>{
+            "ok queued for bob (offline)", "ok queued for carol (offline)",
+            "error not-saved the server is busy; try again",
+            "error quota the server cannot store more offline messages now; the message was not "
+            "queued"});
+  hub.command(a, cmd("block dave"), at(2s));  // drained: taken again
+  CHECK(pa->last() == "ok blocked dave");
+}
+
+TEST_CASE_METHOD(hub_fixture, "login history older than its retention is forgotten") {
+  cfg.login_history = std::chrono::hours(1);
+  restart(cfg, 0ms);
+  auto [b, pb] = login("bob");
+  hub.command(b, cmd("logout"), at(1s));
+  hub.sweep(at(2h));  // prunes what ended before 1 h
+  restart(cfg, 2h);
+  auto [a, pa] = login("alice", 2h);
+  hub.command(a, cmd("whoelsesince 999999"), at(2h));
+  CHECK(pa->last() == "ok users");  // bob was seen 2 h ago, past the 1 h kept
+}
