@@ -5,6 +5,8 @@ msgapp_packages=(
   libfmt-dev libspdlog-dev       # formatting, logging
   libcli11-dev libedit-dev       # argument parsing, line editing (msgclient)
   libsqlite3-dev                 # the server's durable state (its C API: errors as values)
+  libssl-dev openssl             # TLS through asio::ssl; the openssl tool makes test certificates
+  libsodium-dev                  # Argon2id password hashes
   catch2 clang-format            # tests, formatting check
   python3                        # .ci/check-protocol-words, .ci/check-doc-links
 )
