@@ -1,6 +1,7 @@
 // msgserver: parse the command line, load the accounts, serve until SIGINT or SIGTERM.
 #include <csignal>
 #include <cstdio>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -8,11 +9,16 @@
 
 #include <msgapp/server/server.hpp>
 
+#include "hash_password.hpp"
 #include "options.hpp"
 
 using namespace msgapp;
 
 int main(int argc, char** argv) {
+  // A command of its own, before the positional <port> <block_duration> <timeout> are parsed.
+  if (argc >= 2 && std::string_view(argv[1]) == apps::hash_password_command) {
+    return apps::hash_password(argc, argv);
+  }
   auto parsed = apps::parse_server_options(argc, argv);
   if (const int* status = std::get_if<int>(&parsed)) return *status;
   auto& options = std::get<apps::server_options>(parsed);
@@ -30,6 +36,12 @@ int main(int argc, char** argv) {
   if (!accounts) {
     spdlog::critical("{}", accounts.error());
     return 1;
+  }
+  if (const auto plain = server::plain_passwords(*accounts); plain > 0) {
+    spdlog::warn(
+        "{} of {} accounts in {} have a plain password; `msgserver hash-password` "
+        "makes the line with a hash instead",
+        plain, accounts->size(), options.credentials_path);
   }
 
   auto storage = server::open_storage(options.store);

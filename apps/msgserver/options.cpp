@@ -9,7 +9,8 @@ namespace {
 
 constexpr const char* usage_line =
     "usage: msgserver <port> <block_duration> <timeout> [--credentials FILE] [--bind ADDR] "
-    "[--data-dir DIR | --in-memory] [--sync normal|full] [--log-level LEVEL] [...]";
+    "[--data-dir DIR | --in-memory] [--sync normal|full] [--log-level LEVEL] [...]\n"
+    "       msgserver hash-password [USER]";
 
 constexpr cli::program msgserver{"msgserver", usage_line};
 
@@ -24,7 +25,8 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   std::string port, block, timeout;
   CLI::App app{
       "msgserver: the msgapp chat server. Users log in with the names and passwords of the\n"
-      "credentials file; see docs/protocol.md for what clients can say."};
+      "credentials file; see docs/protocol.md for what clients can say.\n"
+      "`msgserver hash-password [USER]` prints a credentials line with an Argon2id hash."};
   app.add_option("port", port, "TCP port to listen on (0: the system picks one)")->required();
   app.add_option("block_duration", block,
                  "seconds a user name stays blocked after 3 wrong passwords in a row")
@@ -33,7 +35,7 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
                  "seconds without a command before a user is logged out (0: never)")
       ->required();
   app.add_option("--credentials", out.credentials_path,
-                 "accounts file, one `username password` per line")
+                 "accounts file, one `username password` or `username <hash>` per line")
       ->capture_default_str();
   app.add_option("--bind", out.config.bind_address, "address to listen on")->capture_default_str();
 
@@ -70,6 +72,12 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
       ->capture_default_str();
   std::size_t store_mb = out.config.store_bytes >> 20;
   app.add_option("--queue-total-mb", store_mb, "MiB of offline message text for everyone")
+      ->capture_default_str();
+  app.add_option("--hash-threads", out.config.hash_threads,
+                 "threads checking hashed passwords; each takes 64 MiB while it checks")
+      ->capture_default_str();
+  app.add_option("--hash-queue", out.config.hash_queue,
+                 "hashed-password logins waiting for a thread; more are refused with login-busy")
       ->capture_default_str();
   app.add_option("--log-level", out.log_level,
                  "trace, debug, info, warn, error or off (logs go to stderr)")

@@ -55,6 +55,8 @@ std::string_view code_word(errc code) {
       return "quota";
     case errc::not_saved:
       return "not-saved";
+    case errc::login_busy:
+      return "login-busy";
   }
   return "error";
 }

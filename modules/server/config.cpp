@@ -30,6 +30,7 @@ tl::expected<void, std::string> validate(const config& c) {
     return tl::unexpected(
         std::string("max_connections, hub_inbox, max_batch and private_offers must be 1 or more"));
   }
+  if (c.hash_threads == 0) return tl::unexpected(std::string("hash_threads must be 1 or more"));
   if (c.private_offer_lifetime.count() <= 0) {
     return tl::unexpected(std::string("private_offer_lifetime must be positive"));
   }

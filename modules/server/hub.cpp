@@ -7,13 +7,17 @@ using namespace net::experimental::awaitable_operators;
 
 hub::hub(net::any_io_executor ex, const config& cfg, const credentials& accounts, storage store)
     : inbox_(ex, cfg.hub_inbox),
+      checks_(cfg.hash_threads, cfg.hash_queue),
       state_(cfg, accounts, random_tokens(cfg.token_bits),
              store_link{std::move(store.loaded),
                         [this](store::batch b) { store_.submit(std::move(b)); }},
              moment::now()),
       store_(std::move(store.db), ex,
              [this](std::vector<store::outcome> outcomes) { committed(std::move(outcomes)); }),
-      sweep_every_(sweep_interval(cfg)) {}
+      sweep_every_(sweep_interval(cfg)) {
+  for (const auto& [name, known] : accounts)
+    if (known.hashed()) hashes_.emplace(name, known.hash());
+}
 
 awaitable<void> hub::run() {
   co_await (serve() || sweep_periodically());
@@ -34,7 +38,7 @@ void hub::handle(attach_request& r, moment now) {
 }
 
 void hub::handle(login_request& r, moment now) {
-  r.reply->try_send(net::error_code{}, state_.login(r.id, r.cmd, now));
+  r.reply->try_send(net::error_code{}, state_.login(r.id, r.cmd, now, r.hashed));
 }
 
 void hub::handle(command_request& r, moment now) {
@@ -88,9 +92,18 @@ awaitable<bool> hub::attach(conn_id id, std::shared_ptr<line_sink> out, std::str
   co_return co_await post(std::move(request));
 }
 
-awaitable<std::optional<std::string>> hub::login(conn_id id, parsed_command cmd) {
+awaitable<hash_check> hub::check_password(const parsed_command& cmd) {
+  const auto* attempt = cmd ? std::get_if<protocol::login_cmd>(&*cmd) : nullptr;
+  if (attempt == nullptr) co_return hash_check::not_done;
+  const auto hash = hashes_.find(attempt->user);
+  if (hash == hashes_.end()) co_return hash_check::not_done;  // plain: the hub compares it
+  co_return co_await checks_.verify(hash->second, attempt->password);
+}
+
+awaitable<std::optional<std::string>> hub::login(conn_id id, parsed_command cmd,
+                                                 hash_check hashed) {
   channel<std::optional<std::string>> reply(inbox_.get_executor(), 1);
-  hub_request request = login_request{id, std::move(cmd), &reply};
+  hub_request request = login_request{id, std::move(cmd), hashed, &reply};
   if (!co_await post(std::move(request))) co_return std::nullopt;
   auto [ec, user] = co_await reply.async_receive(use_nothrow);
   if (ec) co_return std::nullopt;

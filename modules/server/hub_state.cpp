@@ -42,7 +42,8 @@ bool hub_state::attach(conn_id id, std::shared_ptr<line_sink> out, std::string a
   return true;
 }
 
-std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cmd, moment now) {
+std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cmd, moment now,
+                                            hash_check hashed) {
   conn_state* c = find_connection(id);
   if (c == nullptr || c->closing) return std::nullopt;
   c->last_active = now.mono;
@@ -69,7 +70,13 @@ std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cm
                             attempt->user, left.count()));
     spdlog::info("login refused for {} (connection {}): still blocked", attempt->user, id);
     close_gracefully(*c);
-  } else if (acc->password != attempt->password) {
+  } else if (acc->password.hashed() && hashed == hash_check::refused) {
+    // Nothing was checked, so it counts for nothing: not a wrong password, not a login.
+    reply_error(*c, errc::login_busy,
+                "the server is checking too many passwords at the moment; try again");
+    spdlog::info("login of {} (connection {}) refused: the password queue is full", attempt->user,
+                 id);
+  } else if (!acc->password.matches(attempt->password, hashed)) {
     const int left = cfg_.login_attempts - ++acc->failed_logins;
     spdlog::info("wrong password for {} (connection {}), {} attempts left", attempt->user, id,
                  left);

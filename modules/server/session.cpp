@@ -26,13 +26,17 @@ std::string describe(std::error_code ended) {
 
 // 1. Log in. Every line goes to the hub, which replies on our outbox, until it accepts one.
 //    A name blocked for wrong passwords makes the hub close us; the next read then fails.
+//    A hashed password is checked first, on the password pool: this session waits for it,
+//    the hub and everyone else do not. The hub then decides as for a plain password.
 template <typename Connection>
 awaitable<tl::expected<std::string, std::error_code>> log_in(Connection& conn, conn_id id,
                                                              hub& the_hub, const config& cfg) {
   for (;;) {
     auto line = co_await conn.read_line();
     if (!line) co_return tl::unexpected(line.error());
-    auto user = co_await the_hub.login(id, parse(*line, cfg.limits));
+    auto cmd = parse(*line, cfg.limits);
+    const auto hashed = co_await the_hub.check_password(cmd);
+    auto user = co_await the_hub.login(id, std::move(cmd), hashed);
     if (user) co_return std::move(*user);
   }
 }

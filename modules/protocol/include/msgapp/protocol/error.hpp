@@ -29,10 +29,11 @@ enum class errc {
   server_full,
   offline,
   no_offer,
-  quota,      // the sender's share of the offline store, or the whole store, is used up
-  not_saved,  // the server could not save a change; nothing was changed
+  quota,       // the sender's share of the offline store, or the whole store, is used up
+  not_saved,   // the server could not save a change; nothing was changed
+  login_busy,  // too many hashed passwords are being checked; the login was not tried
 };
-inline constexpr errc last_errc = errc::not_saved;  // keep it the last code above
+inline constexpr errc last_errc = errc::login_busy;  // keep it the last code above
 
 // The word that follows `error ` on the wire, e.g. "unknown-user".
 std::string_view code_word(errc code);

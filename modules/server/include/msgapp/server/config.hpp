@@ -43,6 +43,12 @@ struct config {
   std::size_t private_offers = 16;  // open offers per user; the oldest goes first
   milliseconds private_offer_lifetime = protocol::private_offer_lifetime;  // then it is void
   std::size_t token_bits = 128;  // randomness per token, sent as hex digits
+
+  // Hashed passwords are checked on a pool of threads (password_check.hpp). Each check of an
+  // interactive Argon2id hash holds 64 MiB (max_hash_memory), so the pool takes at most
+  // hash_threads x 64 MiB. Logins past the queue are refused with login-busy, not queued.
+  std::size_t hash_threads = 2;  // checks at the same time
+  std::size_t hash_queue = 64;   // checks waiting for a thread
 };
 
 // Checks the relations between bounds (e.g. a full offline queue must fit in an outbox).

@@ -5,12 +5,14 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
 #include <msgapp/net.hpp>
 
 #include "msgapp/server/hub_state.hpp"
+#include "msgapp/server/password_check.hpp"
 #include "msgapp/server/storage.hpp"
 #include "msgapp/store/store_thread.hpp"
 
@@ -24,6 +26,7 @@ struct attach_request {
 struct login_request {
   conn_id id;
   parsed_command cmd;
+  hash_check hashed;  // what the password pool found, for an account with a hashed password
   channel<std::optional<std::string>>* reply;  // lives in the asking session's frame
 };
 struct command_request {  // every complete line the session had, in order
@@ -53,8 +56,12 @@ class hub {
   // ---- what sessions call; each suspends only while the inbox is full ----
   // False when the hub has already finished (the session should just end).
   awaitable<bool> attach(conn_id id, std::shared_ptr<line_sink> out, std::string address);
-  // The logged-in user name, or nothing (the hub has replied with the reason).
-  awaitable<std::optional<std::string>> login(conn_id id, parsed_command cmd);
+  // For a login of an account with a hashed password: checks it on the password pool (the
+  // hub goes on meanwhile) or finds the pool full. not_done for anything else, at once.
+  awaitable<hash_check> check_password(const parsed_command& cmd);
+  // The logged-in user name, or nothing (the hub has replied with the reason). `hashed` is
+  // what check_password found.
+  awaitable<std::optional<std::string>> login(conn_id id, parsed_command cmd, hash_check hashed);
   // Several commands in one request: a client that pipelines costs one hop per read, not per line.
   awaitable<void> commands(conn_id id, std::vector<parsed_command> cmds);
   awaitable<void> detach(conn_id id, std::string reason);
@@ -73,6 +80,10 @@ class hub {
   void handle(detach_request& r, moment now);
 
   channel<hub_request> inbox_;
+  // name -> hash of the accounts with hashed passwords. Fixed at start: sessions read it
+  // without asking the hub.
+  std::unordered_map<std::string, std::string> hashes_;
+  password_check checks_;
   hub_state state_;
   // After state_: destroyed first, so its thread is joined before the state it answers goes.
   store::store_thread store_;

@@ -66,7 +66,11 @@ class hub_state {
   // session with this client.
   bool attach(conn_id id, std::shared_ptr<line_sink> out, std::string address, moment now);
   // A line from a connection that has not logged in. Returns the user name once logged in.
-  std::optional<std::string> login(conn_id id, const parsed_command& cmd, moment now);
+  // For an account with a hashed password, `hashed` is what the password pool found (the
+  // hub never hashes); it decides nothing else, so blocks and `already-online` hold as for
+  // plain passwords.
+  std::optional<std::string> login(conn_id id, const parsed_command& cmd, moment now,
+                                   hash_check hashed = hash_check::not_done);
   // A line from a logged-in connection. Every outcome is one reply on its outbox.
   void command(conn_id id, parsed_command cmd, moment now);
   // The connection's reader ended (client gone, or closed by us). Idempotent.
@@ -88,7 +92,7 @@ class hub_state {
     std::chrono::steady_clock::time_point expires;
   };
   struct account {
-    std::string password;
+    secret password;
     // Vectors, not deques: libstdc++'s deque allocates about 600 bytes even when empty.
     std::vector<private_offer> offers;           // made by this user, oldest first, bounded
     std::set<std::string, std::less<>> blocked;  // users this one has blocked
