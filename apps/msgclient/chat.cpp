@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <msgapp/console/safe_text.hpp>
 #include <msgapp/net/sleep.hpp>
 
 #include "display.hpp"
@@ -74,7 +75,11 @@ void note_activity(chat_state& s) {
 
 void set_online(chat_state& s, std::set<std::string> names) {
   s.online = std::move(names);
-  s.con.set_names(std::vector<std::string>(s.online.begin(), s.online.end()));
+  // Tab completion shows and types the names as they are: only those that print as they are.
+  std::vector<std::string> shown;
+  for (const auto& name : s.online)
+    if (ui::safe_text(name) == name) shown.push_back(name);
+  s.con.set_names(std::move(shown));
 }
 
 // Sends a command (a line as typed, or a protocol::command) and waits for its reply.

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <msgapp/console/safe_text.hpp>
 #include <msgapp/protocol/reply.hpp>
 
 namespace msgapp::apps {
@@ -34,7 +35,7 @@ std::string joined(const std::vector<std::string>& names) {
 }  // namespace
 
 std::string error_line(std::string_view text) {
-  return fmt::format("error: {}", text);
+  return ui::safe_text(fmt::format("error: {}", text));
 }
 
 std::string show_login_error(const server_line& reply) {
@@ -61,14 +62,14 @@ std::string show_reply(const user_command& cmd, const server_line& reply) {
   if (reply.kind == protocol::line_kind::error) return error_line(reply.text);
   if (cmd.what == verb::whoelse) {
     const auto names = names_in(reply);
-    return names.empty() ? "nobody else is online" : "online now: " + joined(names);
+    return names.empty() ? "nobody else is online" : ui::safe_text("online now: " + joined(names));
   }
   if (cmd.what == verb::whoelsesince) {
     const auto names = names_in(reply);
     return names.empty() ? "nobody else was online in that time"
-                         : "online in that time: " + joined(names);
+                         : ui::safe_text("online in that time: " + joined(names));
   }
-  return reply.text;
+  return ui::safe_text(reply.text);
 }
 
 std::optional<std::string> show_event(const protocol::event& event) {
@@ -106,15 +107,19 @@ std::optional<std::string> show_event(const protocol::event& event) {
       return std::nullopt;
     }
   };
-  return std::visit(shower{}, event);
+  auto line = std::visit(shower{}, event);
+  if (line) *line = ui::safe_text(*line);  // names, times and texts are the server's
+  return line;
 }
 
 std::optional<std::string> show_event(const server_line& e) {
   if (const auto typed = protocol::to_event(e)) return show_event(*typed);
-  return fmt::format("{} {}", e.word, e.text);  // an event this client does not know yet
+  return ui::safe_text(fmt::format("{} {}", e.word, e.text));  // an event unknown to this client
 }
 
-std::string show_private(const client::p2p_event& e, std::chrono::system_clock::time_point now) {
+namespace {
+
+std::string private_line(const client::p2p_event& e, std::chrono::system_clock::time_point now) {
   using kind = client::p2p_event::kind;
   using end = client::p2p_event::end_reason;
   switch (e.what) {
@@ -140,11 +145,17 @@ std::string show_private(const client::p2p_event& e, std::chrono::system_clock::
   return fmt::format("private session with {} ended: the connection was lost", e.peer);
 }
 
+}  // namespace
+
+std::string show_private(const client::p2p_event& e, std::chrono::system_clock::time_point now) {
+  return ui::safe_text(private_line(e, now));  // the peer's name and text came over the network
+}
+
 std::string local_time(std::string_view utc, bool with_date) {
   std::tm parts{};
   const std::string text(utc);
   const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &parts);
-  if (end == nullptr || *end != '\0') return text;
+  if (end == nullptr || *end != '\0') return ui::safe_text(text);
   return format_local(timegm(&parts), with_date);
 }
 

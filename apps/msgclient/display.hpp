@@ -1,4 +1,5 @@
 // How msgclient shows things: one line each for replies, events and private sessions. Pure.
+// Every line returned is safe to print (ui::safe_text): most of its text came from the network.
 #pragma once
 
 #include <chrono>
@@ -27,21 +28,21 @@ std::string show_reply(const user_command& cmd, const server_line& reply);
 // says `blocked` or `already`, whatever the server's wording.
 std::string show_login_error(const server_line& reply);
 
-// The names in an `ok users a b c` reply (whoelse).
+// The names in an `ok users a b c` reply (whoelse), as they came: not made safe to print.
 std::vector<std::string> names_in(const server_line& reply);
 
 // An event from the server (messages, presence, time-out, shutdown); nothing for the private
 // session set-up events, which the user does not need to see.
 std::optional<std::string> show_event(const protocol::event& event);
 // The same for a line as parse_server_line split it; a line that is no event of this protocol
-// version is shown as it came.
+// version is shown as it came (made safe).
 std::optional<std::string> show_event(const server_line& event);
 
 // Something that happened to a private session; `now` stamps incoming messages.
 std::string show_private(const client::p2p_event& event, std::chrono::system_clock::time_point now);
 
 // The server's UTC time (2026-11-25T20:16:03Z) in local time: 21:16:03, or with the date
-// (2026-11-25 21:16:03). Text that is not such a time is shown as it came.
+// (2026-11-25 21:16:03). Text that is not such a time is shown as it came (made safe).
 std::string local_time(std::string_view utc, bool with_date);
 
 }  // namespace msgapp::apps

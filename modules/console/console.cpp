@@ -1,6 +1,8 @@
 // The console: picks how to read (libedit, plain terminal, pipe) and keeps prints off the input.
 #include "msgapp/console/console.hpp"
 
+#include "msgapp/console/safe_text.hpp"
+
 #include "line_editor.hpp"
 #include "terminal.hpp"
 
@@ -302,7 +304,9 @@ void console::print_line(std::string_view line) {
     s.write(out);
     return;
   }
-  const std::string shown = terminal::printable(line);
+  // C0 as '?' first (what a terminal always got), then what reaches past it: C1 controls such as
+  // the 8-bit CSI, invalid UTF-8 and bidi controls.
+  const std::string shown = safe_text(terminal::printable(line));
   if (s.shown == state::screen::editing) {
     line_editor::print_above(s.out.get(), shown);
   } else if (s.shown == state::screen::password && s.can_edit) {

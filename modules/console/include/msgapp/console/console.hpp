@@ -66,8 +66,10 @@ class console {
   // Echo is restored on every path: the line, Ctrl-C, end of input, cancellation, close().
   awaitable<console_input> read_password(std::string prompt);
 
-  // Writes one line. Control characters are shown as '?' on a terminal, so text from other
-  // users cannot move the cursor or retitle the window.
+  // Writes one line. On a terminal, C0 controls and DEL are shown as '?', and C1 controls,
+  // invalid UTF-8 and bidi controls as safe_text() shows them, so no text can move the cursor
+  // or retitle the window. A pipe gets the bytes as they are: callers pass text from the
+  // network through safe_text() themselves (msgclient's display does), on every output.
   void print_line(std::string_view line);
 
   // Words offered by Tab when a terminal is edited: commands for the first word of a line,
