@@ -72,9 +72,14 @@ int lookup_index() {
 psk_conn* conn_of(SSL* ssl) {
   return static_cast<psk_conn*>(SSL_get_ex_data(ssl, conn_index()));
 }
+// SSL_set_ex_data does not free what it replaces; on failure the old data stays in place.
 void set_conn(SSL* ssl, std::unique_ptr<psk_conn> conn) {
-  delete conn_of(ssl);  // SSL_set_ex_data does not free what it replaces
-  if (SSL_set_ex_data(ssl, conn_index(), conn.get()) == 1) conn.release();
+  std::unique_ptr<psk_conn> old(conn_of(ssl));
+  if (SSL_set_ex_data(ssl, conn_index(), conn.get()) == 1) {
+    conn.release();  // freed with the SSL (free_conn)
+    return;
+  }
+  old.release();  // still the SSL's
 }
 
 // A session that carries nothing but the key, for TLS 1.3 and our one cipher suite.

@@ -4,6 +4,8 @@
 #include <memory>
 
 #include <msgapp/net/contain.hpp>
+#include <msgapp/tls/private_psk.hpp>
+#include <msgapp/tls/stream.hpp>
 
 #include "p2p_support.hpp"
 
@@ -83,6 +85,24 @@ awaitable<void> tap_one(tcp::acceptor acceptor, tcp::endpoint target,
   co_await (pass(caller, callee, seen) && pass(callee, caller, seen));
 }
 
+// A caller of our own making: completes the TLS handshake with the key of `key_token`, then
+// sends `line` and returns all the listener says until it closes.
+awaitable<std::string> sealed_knock(std::uint16_t port, std::string key_token, std::string line) {
+  const auto ctx = msgapp::tls::psk_caller_context();
+  msgapp::tls::stream stream(tcp::socket(co_await net::this_coro::executor), *ctx);
+  auto [cec] = co_await stream.socket().async_connect(tcp::endpoint(loopback, port), use_nothrow);
+  REQUIRE_FALSE(cec);
+  msgapp::tls::present_psk(*stream.tls(), key_token);
+  const auto hec = co_await stream.handshake(msgapp::tls::ssl::stream_base::client);
+  REQUIRE_FALSE(hec);
+  auto [wec, written] = co_await net::async_write(stream, net::buffer(line), use_nothrow);
+  REQUIRE_FALSE(wec);
+  std::string answer;
+  auto [rec, n] = co_await net::async_read(stream, net::dynamic_buffer(answer, 4096), use_nothrow);
+  CHECK(rec);  // the end: the listener closed
+  co_return answer;
+}
+
 }  // namespace
 
 TEST_CASE("a private session over TLS carries messages both ways") {
@@ -158,6 +178,35 @@ TEST_CASE("over TLS, a caller with a wrong token fails the handshake and uses no
     alice->sessions.connect(ready);  // the real token still works
     co_await expect_started(*alice, *bob);
     co_await say_privately(*alice, *bob, "that was not me");
+  });
+}
+
+TEST_CASE("over TLS, the hello must name the user and the token that the key proved") {
+  run_scenario([](scenario_context& s) -> awaitable<void> {
+    auto alice = co_await join(s, "alice", encrypted_p2p_config());
+    auto bob = co_await join(s, "bob", encrypted_p2p_config());
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 2; ++i) {
+      const auto asked = co_await start_private(*alice, "bob");
+      REQUIRE(asked.kind == line_kind::ok);
+      const auto offer = co_await next_event_of(bob->server, "private-offer");
+      REQUIRE(bob->sessions.accept_offer(offer).has_value());
+      tokens.push_back(offer.text);
+    }
+    const std::string& first = tokens[0];
+    const std::string& second = tokens[1];
+    const std::string refused = "error refused\n";
+    // The handshake succeeds with the first key, but the hello names another token, or
+    // another user: refused inside TLS, and nothing is used up.
+    CHECK(co_await sealed_knock(bob->port, first, "private-hello alice " + second + "\n") ==
+          refused);
+    CHECK(co_await sealed_knock(bob->port, first, "private-hello carol " + first + "\n") ==
+          refused);
+    CHECK(bob->quiet());
+
+    alice->sessions.connect(ready_from("bob", bob->port, second));
+    co_await expect_started(*alice, *bob);
+    co_await say_privately(*alice, *bob, "the second one");
   });
 }
 
