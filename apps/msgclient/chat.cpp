@@ -193,7 +193,12 @@ awaitable<void> carry_out(chat_state& s, user_command cmd) {
     say(s, error_line("not connected to the server; private messages still work"));
     co_return;
   }
+  // The request is known before it goes out, so its private-ready cannot come first.
+  if (cmd.what == verb::startprivate) s.privates.expect_ready(cmd.user);
   const reply_result reply = co_await ask(s, cmd.line);
+  if (cmd.what == verb::startprivate && reply && reply->kind == line_kind::error) {
+    s.privates.forget_ready(cmd.user);
+  }
   if (!reply && reply.error() == net::experimental::error::channel_cancelled) co_return;
   if (!reply) {
     const bool late = reply.error() == std::errc::timed_out;

@@ -131,6 +131,8 @@ std::string private_line(const client::p2p_event& e, std::chrono::system_clock::
                          e.text);
     case kind::failed:
       return error_line(fmt::format("private session with {} failed: {}", e.peer, e.text));
+    case kind::unasked:
+      return fmt::format("ignored a private session with {} that you did not ask for", e.peer);
     case kind::ended:
       break;
   }

@@ -5,6 +5,7 @@
 #include "msgapp/protocol/command.hpp"
 #include "msgapp/protocol/p2p_wire.hpp"
 #include "msgapp/protocol/text_rules.hpp"
+#include "msgapp/tls/private_psk.hpp"
 #include "p2p_state.hpp"
 
 namespace msgapp::client {
@@ -21,14 +22,28 @@ p2p_error no_session(std::string_view peer) {
 
 private_sessions::private_sessions(net::any_io_executor ex, std::string me, event_handler on_event,
                                    p2p_config cfg)
-    : impl_(std::make_shared<impl>(std::move(ex), std::move(me), std::move(on_event), cfg)) {}
+    : impl_(std::make_shared<impl>(std::move(ex), std::move(me), std::move(on_event), cfg)) {
+  if (!cfg.encrypted) return;
+  impl_->caller_tls = tls::psk_caller_context();
+  // The listener's context belongs to the state it looks in: a weak pointer, not a cycle.
+  const std::weak_ptr<impl> state = impl_;
+  impl_->listener_tls =
+      tls::psk_listener_context([state](std::string_view identity) -> std::optional<std::string> {
+        const auto self = state.lock();
+        if (!self) return std::nullopt;
+        const auto derived_from = [identity](std::string_view token) {
+          return tls::derive_psk(token).identity == identity;
+        };
+        return self->tokens.find(derived_from, p2p::token_book::clock::now());
+      });
+}
 
 private_sessions::~private_sessions() {
   // Background coroutines may outlive this object; they must not call back into its owner.
   impl_->on_event = nullptr;
   impl_->stop_listening();
   for (const auto& link : impl_->live)
-    close_quietly(link->socket);
+    close_quietly(link->stream());
   impl_->sessions.clear();
 }
 
@@ -71,6 +86,14 @@ std::optional<std::string> private_sessions::accept_offer(const protocol::server
   return accept_offer(*typed);
 }
 
+void private_sessions::expect_ready(std::string_view peer) {
+  impl_->requests.ask(std::string(peer), p2p::request_book::clock::now());
+}
+
+void private_sessions::forget_ready(std::string_view peer) {
+  impl_->requests.withdraw(peer);
+}
+
 void private_sessions::connect(const protocol::server_line& ready) {
   const auto e = protocol::to_event(ready);
   const auto* typed = e ? std::get_if<protocol::private_ready_event>(&*e) : nullptr;
@@ -82,6 +105,15 @@ void private_sessions::connect(const protocol::server_line& ready) {
 
 void private_sessions::connect(const protocol::private_ready_event& ready) {
   if (impl_->closed) return;
+  // Only where we asked to go: otherwise a server (or anyone on a plain path to it) could
+  // send this client to any host and port, with the user's name in the hello.
+  if (!impl_->requests.take(ready.from, p2p::request_book::clock::now())) {
+    p2p_event e;
+    e.what = p2p_event::kind::unasked;
+    e.peer = ready.from;
+    impl_->emit(e);
+    return;
+  }
   std::error_code ec;
   const auto host = net::ip::make_address(ready.host, ec);
   const auto port = ready.port;
@@ -100,10 +132,12 @@ void private_sessions::connect(const protocol::private_ready_event& ready) {
     impl_->emit(e);
     return;
   }
-  auto socket = std::make_shared<tcp::socket>(impl_->ex);
-  impl_->connecting.insert(socket);
+  tcp::socket socket(impl_->ex);
+  auto conn = impl_->caller_tls ? std::make_shared<peer_conn>(std::move(socket), impl_->caller_tls)
+                                : std::make_shared<peer_conn>(std::move(socket));
+  impl_->connecting.insert(conn);
   net::co_spawn(impl_->ex,
-                call_peer(impl_, std::move(socket), ready.from, tcp::endpoint(host, port), token),
+                call_peer(impl_, std::move(conn), ready.from, tcp::endpoint(host, port), token),
                 log_and_contain{"a private call"});
 }
 

@@ -1,5 +1,5 @@
-// The coroutines of private sessions: the listener, both handshakes, and one reader and one
-// writer per session.
+// The coroutines of private sessions: the listener, both handshakes (TLS first when
+// encrypted), and one reader and one writer per session.
 #include <array>
 #include <optional>
 
@@ -10,6 +10,7 @@
 #include "msgapp/protocol/line_framer.hpp"
 #include "msgapp/protocol/p2p_wire.hpp"
 #include "msgapp/protocol/text_rules.hpp"
+#include "msgapp/tls/private_psk.hpp"
 #include "p2p_state.hpp"
 
 namespace msgapp::client {
@@ -27,7 +28,7 @@ struct peer_read {
   bool too_long = false;
 };
 
-awaitable<peer_read> next_line(tcp::socket& socket, protocol::line_framer& framer) {
+awaitable<peer_read> next_line(tls::stream& stream, protocol::line_framer& framer) {
   std::array<char, 4096> chunk;
   for (;;) {
     if (auto line = framer.next()) {
@@ -36,7 +37,7 @@ awaitable<peer_read> next_line(tcp::socket& socket, protocol::line_framer& frame
       got.too_long = line->too_long;
       co_return got;
     }
-    auto [ec, n] = co_await socket.async_read_some(net::buffer(chunk), use_nothrow);
+    auto [ec, n] = co_await stream.async_read_some(net::buffer(chunk), use_nothrow);
     if (ec) {
       peer_read failed;
       failed.ec = ec;
@@ -46,25 +47,24 @@ awaitable<peer_read> next_line(tcp::socket& socket, protocol::line_framer& frame
   }
 }
 
-// Keeps a handshake's socket where close() can reach it, for as long as the handshake lasts.
+// Keeps a handshake's connection where close() can reach it, for as long as the handshake lasts.
 class handshake_scope {
  public:
-  handshake_scope(impl_ptr self, socket_ptr socket)
-      : self_(std::move(self)), socket_(std::move(socket)) {
-    self_->connecting.insert(socket_);
+  handshake_scope(impl_ptr self, conn_ptr conn) : self_(std::move(self)), conn_(std::move(conn)) {
+    self_->connecting.insert(conn_);
   }
-  ~handshake_scope() { self_->connecting.erase(socket_); }
+  ~handshake_scope() { self_->connecting.erase(conn_); }
   handshake_scope(const handshake_scope&) = delete;
   handshake_scope& operator=(const handshake_scope&) = delete;
 
  private:
   impl_ptr self_;
-  socket_ptr socket_;
+  conn_ptr conn_;
 };
 
 awaitable<end_reason> read_peer(impl_ptr self, link_ptr link, protocol::line_framer framer) {
   for (;;) {
-    const peer_read got = co_await next_line(link->socket, framer);
+    const peer_read got = co_await next_line(link->stream(), framer);
     if (got.ec) co_return link->stopping ? end_reason::you_stopped : end_reason::connection_lost;
     // Lines no client sends (too long, not UTF-8, control bytes) are skipped, not shown.
     if (got.too_long || !protocol::check_line(got.text)) continue;
@@ -88,11 +88,13 @@ awaitable<end_reason> write_peer(impl_ptr self, link_ptr link) {
   for (;;) {
     auto [ec, line] = co_await link->outbox.async_receive(use_nothrow);
     if (ec) co_return end_reason::you_stopped;
-    auto [wec, n] = co_await net::async_write(link->socket, net::buffer(line), use_nothrow);
+    auto [wec, n] = co_await net::async_write(link->stream(), net::buffer(line), use_nothrow);
     if (wec) co_return link->stopping ? end_reason::you_stopped : end_reason::connection_lost;
     if (line == wire::bye) {
+      // Over TLS too a TCP half-close, not close_notify: `bye` itself, sealed like every
+      // line, is what ends a session; a cut without it reads as a lost connection.
       std::error_code ignored;
-      link->socket.shutdown(tcp::socket::shutdown_send, ignored);
+      link->stream().socket().shutdown(tcp::socket::shutdown_send, ignored);
       co_await sleep_for(self->cfg.bye_linger);
       co_return end_reason::you_stopped;
     }
@@ -102,46 +104,77 @@ awaitable<end_reason> write_peer(impl_ptr self, link_ptr link) {
 // One private session, from an established connection to its end.
 awaitable<void> run_session(impl_ptr self, link_ptr link, protocol::line_framer framer) {
   if (self->closed) {  // the user left while this session was being set up
-    close_quietly(link->socket);
+    close_quietly(link->stream());
     co_return;
   }
   self->adopt(link);
   const auto ended = co_await (read_peer(self, link, std::move(framer)) || write_peer(self, link));
   const end_reason why = ended.index() == 0 ? std::get<0>(ended) : std::get<1>(ended);
-  close_quietly(link->socket);
+  close_quietly(link->stream());
   self->release(link, why);
 }
 
-// The listener side: a caller must present, within the time limit, a token we agreed to.
-// Returns the caller's name once it has been welcomed.
-awaitable<std::optional<std::string>> screen_caller(impl_ptr self, socket_ptr socket,
+// The caller's first line; when encrypted, also whether the TLS handshake came first.
+struct heard_hello {
+  peer_read line;
+  bool sealed = false;  // encrypted, and the TLS handshake succeeded
+};
+
+awaitable<heard_hello> hear_hello(conn_ptr conn, protocol::line_framer& framer) {
+  heard_hello heard;
+  if (conn->stream.is_tls()) {
+    heard.line.ec = co_await conn->stream.handshake(tls::ssl::stream_base::server);
+    if (heard.line.ec) co_return heard;
+    heard.sealed = true;
+  }
+  heard.line = co_await next_line(conn->stream, framer);
+  co_return heard;
+}
+
+// Over TLS the hello must name the very token whose key the handshake proved.
+bool proves_its_token(peer_conn& conn, const wire::hello& hello) {
+  auto* sealed = conn.stream.tls();
+  if (sealed == nullptr) return true;  // plain: the hello is all there is
+  const auto proven = tls::proven_token(*sealed);
+  return proven && *proven == hello.token;
+}
+
+// The listener side: a caller must present, within the time limit, a token we agreed to
+// (and when encrypted, complete the TLS handshake with its key first). Returns the caller's
+// name once it has been welcomed.
+awaitable<std::optional<std::string>> screen_caller(impl_ptr self, conn_ptr conn,
                                                     protocol::line_framer& framer) {
-  handshake_scope scope(self, socket);
-  const auto got = co_await (next_line(*socket, framer) || sleep_for(self->cfg.handshake_timeout));
+  handshake_scope scope(self, conn);
+  const auto got = co_await (hear_hello(conn, framer) || sleep_for(self->cfg.handshake_timeout));
+  // A failed TLS handshake gets no answer: there is no channel to put one on.
+  if (conn->stream.is_tls() && (got.index() != 0 || !std::get<0>(got).sealed)) {
+    co_return std::nullopt;
+  }
   std::optional<wire::hello> hello;
-  if (got.index() == 0 && !std::get<0>(got).ec && !std::get<0>(got).too_long) {
-    hello = wire::parse_hello(std::get<0>(got).text);
+  if (got.index() == 0 && !std::get<0>(got).line.ec && !std::get<0>(got).line.too_long) {
+    hello = wire::parse_hello(std::get<0>(got).line.text);
   }
   const bool welcome =
       hello && !self->closed && self->sessions.size() < self->cfg.max_sessions &&
+      proves_its_token(*conn, *hello) &&
       self->tokens.redeem(hello->user, hello->token, p2p::token_book::clock::now());
   // A refusal is the same two words whatever was wrong: a caller learns nothing.
   const std::string answer = welcome ? wire::format_welcome(self->me) : std::string(wire::refusal);
-  const auto wrote = co_await (net::async_write(*socket, net::buffer(answer), use_nothrow) ||
+  const auto wrote = co_await (net::async_write(conn->stream, net::buffer(answer), use_nothrow) ||
                                sleep_for(self->cfg.handshake_timeout));
   if (!welcome || wrote.index() != 0 || std::get<0>(std::get<0>(wrote))) co_return std::nullopt;
   co_return hello->user;
 }
 
-awaitable<void> greet_caller(impl_ptr self, socket_ptr socket) {
+awaitable<void> greet_caller(impl_ptr self, conn_ptr conn) {
   protocol::line_framer framer(self->cfg.max_line);
-  const auto caller = co_await screen_caller(self, socket, framer);
+  const auto caller = co_await screen_caller(self, conn, framer);
   if (!caller) {
-    close_quietly(*socket);
+    close_quietly(conn->stream);
     co_return;
   }
   auto link =
-      std::make_shared<peer_link>(std::move(*socket), *caller, *caller, self->cfg.outbox_depth);
+      std::make_shared<peer_link>(std::move(conn), *caller, *caller, self->cfg.outbox_depth);
   co_await run_session(self, std::move(link), std::move(framer));
 }
 
@@ -156,7 +189,9 @@ awaitable<void> accept_callers(impl_ptr self) {
       continue;
     }
     if (self->connecting.size() >= self->cfg.max_handshakes) continue;  // closed on the spot
-    auto caller = std::make_shared<tcp::socket>(std::move(socket));
+    auto caller = self->listener_tls
+                      ? std::make_shared<peer_conn>(std::move(socket), self->listener_tls)
+                      : std::make_shared<peer_conn>(std::move(socket));
     self->connecting.insert(caller);  // counted now, so a burst cannot overshoot the bound
     net::co_spawn(self->ex, greet_caller(self, std::move(caller)),
                   log_and_contain{"a private caller"});
@@ -165,31 +200,40 @@ awaitable<void> accept_callers(impl_ptr self) {
 
 namespace {
 
-// The caller side: connect, present the token, and expect the peer to answer with its name.
-awaitable<tl::expected<void, std::string>> introduce(tcp::socket& socket, tcp::endpoint where,
-                                                     std::string hello, std::string peer,
+// The caller side: connect, (when encrypted) the TLS handshake with the token's key, present
+// the token, and expect the peer to answer with its name.
+awaitable<tl::expected<void, std::string>> introduce(tls::stream& stream, tcp::endpoint where,
+                                                     std::string token, std::string hello,
+                                                     std::string peer,
                                                      protocol::line_framer& framer) {
-  auto [cec] = co_await socket.async_connect(where, use_nothrow);
+  auto [cec] = co_await stream.socket().async_connect(where, use_nothrow);
   if (cec) {
     co_return tl::unexpected(fmt::format("cannot reach {}'s client: {}", peer, cec.message()));
   }
   std::error_code ignored;
-  socket.set_option(tcp::no_delay(true), ignored);
-  auto [wec, n] = co_await net::async_write(socket, net::buffer(hello), use_nothrow);
+  stream.socket().set_option(tcp::no_delay(true), ignored);
+  if (auto* sealed = stream.tls()) {
+    tls::present_psk(*sealed, token);
+    if (const auto hec = co_await stream.handshake(tls::ssl::stream_base::client)) {
+      co_return tl::unexpected(fmt::format("the encrypted handshake with {}'s client failed: {}",
+                                           peer, tls::describe(hec)));
+    }
+  }
+  auto [wec, n] = co_await net::async_write(stream, net::buffer(hello), use_nothrow);
   if (wec) co_return tl::unexpected(fmt::format("{}'s client hung up", peer));
-  const peer_read answer = co_await next_line(socket, framer);
+  const peer_read answer = co_await next_line(stream, framer);
   const auto name = answer.ec || answer.too_long ? std::nullopt : wire::parse_welcome(answer.text);
   if (!name || *name != peer) co_return tl::unexpected(fmt::format("{}'s client refused", peer));
   co_return tl::expected<void, std::string>{};
 }
 
-awaitable<tl::expected<void, std::string>> handshake(impl_ptr self, socket_ptr socket,
-                                                     std::string peer, tcp::endpoint where,
-                                                     std::string token,
+awaitable<tl::expected<void, std::string>> handshake(impl_ptr self, conn_ptr conn, std::string peer,
+                                                     tcp::endpoint where, std::string token,
                                                      protocol::line_framer& framer) {
-  handshake_scope scope(self, socket);
+  handshake_scope scope(self, conn);
+  std::string hello = wire::format_hello(self->me, token);
   auto answered =
-      co_await (introduce(*socket, where, wire::format_hello(self->me, token), peer, framer) ||
+      co_await (introduce(conn->stream, where, std::move(token), std::move(hello), peer, framer) ||
                 sleep_for(self->cfg.handshake_timeout));
   if (answered.index() == 1)
     co_return tl::unexpected(fmt::format("no answer from {}'s client", peer));
@@ -198,12 +242,12 @@ awaitable<tl::expected<void, std::string>> handshake(impl_ptr self, socket_ptr s
 
 }  // namespace
 
-awaitable<void> call_peer(impl_ptr self, socket_ptr socket, std::string peer, tcp::endpoint where,
+awaitable<void> call_peer(impl_ptr self, conn_ptr conn, std::string peer, tcp::endpoint where,
                           std::string token) {
   protocol::line_framer framer(self->cfg.max_line);
-  const auto done = co_await handshake(self, socket, peer, where, std::move(token), framer);
+  const auto done = co_await handshake(self, conn, peer, where, std::move(token), framer);
   if (!done) {
-    close_quietly(*socket);
+    close_quietly(conn->stream);
     p2p_event e;
     e.what = p2p_event::kind::failed;
     e.peer = peer;
@@ -211,8 +255,7 @@ awaitable<void> call_peer(impl_ptr self, socket_ptr socket, std::string peer, tc
     if (!self->closed) self->emit(e);
     co_return;
   }
-  auto link =
-      std::make_shared<peer_link>(std::move(*socket), peer, self->me, self->cfg.outbox_depth);
+  auto link = std::make_shared<peer_link>(std::move(conn), peer, self->me, self->cfg.outbox_depth);
   co_await run_session(self, std::move(link), std::move(framer));
 }
 
@@ -241,7 +284,7 @@ awaitable<void> close_all(impl_ptr self, milliseconds grace) {
   const auto waited = co_await (wait_all_closed(self) || sleep_for(grace));
   if (waited.index() == 1) {  // some peer did not close in time: cut it off
     for (const auto& link : self->live)
-      close_quietly(link->socket);
+      close_quietly(link->stream());
     co_await wait_all_closed(self);
   }
 }

@@ -10,15 +10,15 @@ namespace msgapp::client {
 
 namespace wire = protocol::p2p;  // the private-session protocol
 
-void close_quietly(tcp::socket& socket) {
+void close_quietly(tls::stream& stream) {
   std::error_code ignored;
-  socket.close(ignored);
+  stream.socket().close(ignored);
 }
 
 void say_bye(const link_ptr& link) {
   if (std::exchange(link->stopping, true)) return;
   if (!link->outbox.try_send(std::error_code{}, std::string(wire::bye))) {
-    close_quietly(link->socket);
+    close_quietly(link->stream());
   }
 }
 
@@ -28,7 +28,8 @@ private_sessions::impl::impl(net::any_io_executor executor, std::string my_name,
       me(std::move(my_name)),
       on_event(std::move(handler)),
       cfg(c),
-      tokens(c.max_tokens, c.offer_lifetime),
+      tokens(c.max_tokens, c.max_offers_per_peer, c.offer_lifetime),
+      requests(c.max_requests, c.offer_lifetime),
       acceptor(executor),
       changed(executor, net::steady_timer::time_point::max()) {}
 
@@ -81,8 +82,8 @@ void private_sessions::impl::stop_listening() {
   std::error_code ignored;
   acceptor.close(ignored);
   tokens.clear();
-  for (const auto& s : connecting)
-    close_quietly(*s);
+  for (const auto& c : connecting)
+    close_quietly(c->stream);
 }
 
 }  // namespace msgapp::client

@@ -8,24 +8,37 @@
 #include <string>
 
 #include <msgapp/net/contain.hpp>
+#include <msgapp/tls/stream.hpp>
 
 #include "msgapp/client/p2p.hpp"
+#include "msgapp/client/p2p_requests.hpp"
 #include "msgapp/client/p2p_tokens.hpp"
 
 namespace msgapp::client {
 
 using end_reason = p2p_event::end_reason;
-using socket_ptr = std::shared_ptr<tcp::socket>;
+
+// One private connection's bytes: plain TCP, or TLS keyed by the token (p2p_config::encrypted).
+struct peer_conn {
+  explicit peer_conn(tcp::socket s) : stream(std::move(s)) {}
+  peer_conn(tcp::socket s, tls::context_ptr c) : ctx(std::move(c)), stream(std::move(s), *ctx) {}
+
+  tls::context_ptr ctx;  // first: the stream uses it until the stream is gone
+  tls::stream stream;
+};
+using conn_ptr = std::shared_ptr<peer_conn>;
 
 // One session with one peer, shared by its reader and writer.
 struct peer_link {
-  peer_link(tcp::socket s, std::string peer_name, std::string asker_name, std::size_t depth)
-      : socket(std::move(s)),
+  peer_link(conn_ptr c, std::string peer_name, std::string asker_name, std::size_t depth)
+      : conn(std::move(c)),
         peer(std::move(peer_name)),
         asker(std::move(asker_name)),
-        outbox(socket.get_executor(), depth) {}
+        outbox(conn->stream.get_executor(), depth) {}
 
-  tcp::socket socket;
+  tls::stream& stream() { return conn->stream; }
+
+  conn_ptr conn;
   std::string peer;
   std::string asker;  // who connected: decides which of two crossing sessions survives
   channel<std::string> outbox;
@@ -33,7 +46,7 @@ struct peer_link {
 };
 using link_ptr = std::shared_ptr<peer_link>;
 
-void close_quietly(tcp::socket& socket);
+void close_quietly(tls::stream& stream);
 
 // Queues `bye`; the writer then half-closes. A peer too slow to take even that is cut off.
 void say_bye(const link_ptr& link);
@@ -56,19 +69,24 @@ struct private_sessions::impl {
   event_handler on_event;
   p2p_config cfg;
   p2p::token_book tokens;
+  p2p::request_book requests;
+  // Both set when cfg.encrypted (private_sessions' constructor). Before the sessions: they
+  // must outlive every stream.
+  tls::context_ptr caller_tls;
+  tls::context_ptr listener_tls;
   tcp::acceptor acceptor;
   std::map<std::string, link_ptr, std::less<>> sessions;  // what the user sees, one per peer
-  std::set<link_ptr> live;          // every running session, including ones saying bye
-  std::set<socket_ptr> connecting;  // handshakes in progress (at most max_handshakes)
-  net::steady_timer changed;        // never expires; cancelled when a session ends
+  std::set<link_ptr> live;        // every running session, including ones saying bye
+  std::set<conn_ptr> connecting;  // handshakes in progress (at most max_handshakes)
+  net::steady_timer changed;      // never expires; cancelled when a session ends
   bool closed = false;
 };
 using impl_ptr = std::shared_ptr<private_sessions::impl>;
 
 // The coroutines (p2p_sessions.cpp). Each holds `self`, so the state outlives its owner.
 awaitable<void> accept_callers(impl_ptr self);
-// `socket` is already counted in self->connecting.
-awaitable<void> call_peer(impl_ptr self, socket_ptr socket, std::string peer, tcp::endpoint where,
+// `conn` is already counted in self->connecting.
+awaitable<void> call_peer(impl_ptr self, conn_ptr conn, std::string peer, tcp::endpoint where,
                           std::string token);
 awaitable<void> wait_none(impl_ptr self);
 awaitable<void> close_all(impl_ptr self, milliseconds grace);

@@ -162,4 +162,6 @@ TEST_CASE("private-session events as the user sees them") {
   e.what = p2p_event::kind::failed;
   e.text = "bob's client refused";
   CHECK(show_private(e, noon) == "error: private session with bob failed: bob's client refused");
+  e.what = p2p_event::kind::unasked;
+  CHECK(show_private(e, noon) == "ignored a private session with bob that you did not ask for");
 }

@@ -7,28 +7,6 @@
 using namespace msgapp::test;
 using msgapp::client::p2p_errc;
 
-namespace {
-
-// A stranger's connection to a private listener: sends `line` (if any) and returns every byte
-// the listener sends until it closes the connection.
-awaitable<std::string> knock(std::uint16_t port, std::string line) {
-  tcp::socket socket(co_await net::this_coro::executor);
-  const tcp::endpoint listener(net::ip::make_address("127.0.0.1"), port);
-  auto [cec] = co_await socket.async_connect(listener, use_nothrow);
-  REQUIRE_FALSE(cec);
-  if (!line.empty()) {
-    auto [wec, written] = co_await net::async_write(socket, net::buffer(line), use_nothrow);
-    REQUIRE_FALSE(wec);
-  }
-  std::string answer;
-  auto [rec, n] = co_await net::async_read(socket, net::dynamic_buffer(answer, 4096), use_nothrow);
-  // Closing with unread bytes (the over-long line) resets instead; the answer came before.
-  CHECK((rec == net::error::eof || rec == net::error::connection_reset));
-  co_return answer;
-}
-
-}  // namespace
-
 TEST_CASE("a private session carries messages both ways") {
   run_scenario([](scenario_context& s) -> awaitable<void> {
     auto alice = co_await join(s, "alice");
@@ -254,6 +232,8 @@ TEST_CASE("a private-ready that leads nowhere is reported, not hung on") {
       tcp::acceptor probe(ex, any_port);
       closed_port = probe.local_endpoint().port();
     }
+    alice->sessions.expect_ready("bob");  // as if alice had asked, twice
+    alice->sessions.expect_ready("bob");
     const auto nowhere = msgapp::protocol::parse_server_line(
         fmt::format("private-ready 2026-11-25T20:16:03Z bob 127.0.0.1 {} {}", closed_port,
                     std::string(32, 'a')));

@@ -82,10 +82,20 @@ inline awaitable<user_ptr> join(scenario_context& s, std::string name,
   co_return user;
 }
 
-// Asks the server for a session; returns its reply.
+// p2p_config with TLS 1.3 sessions, as when the server connection is TLS.
+inline p2p_config encrypted_p2p_config() {
+  auto c = test_p2p_config();
+  c.encrypted = true;
+  return c;
+}
+
+// Asks the server for a session; returns its reply. As msgclient does, the private sessions
+// learn of the request before it goes out, and forget it when the server refuses.
 inline awaitable<server_line> start_private(p2p_user& asker, std::string peer) {
+  asker.sessions.expect_ready(peer);
   auto reply = co_await asker.server.request("startprivate " + peer);
   REQUIRE(reply.has_value());
+  if (reply->kind == line_kind::error) asker.sessions.forget_ready(peer);
   co_return std::move(*reply);
 }
 
@@ -129,6 +139,24 @@ inline awaitable<void> expect_ended(p2p_user& user, std::string peer, end_reason
   CHECK(e.what == event_kind::ended);
   CHECK(e.peer == peer);
   CHECK(e.end == why);
+}
+
+// A stranger's connection to a private listener: sends `line` (if any) and returns every byte
+// the listener sends until it closes the connection.
+inline awaitable<std::string> knock(std::uint16_t port, std::string line) {
+  tcp::socket socket(co_await net::this_coro::executor);
+  const tcp::endpoint listener(net::ip::make_address("127.0.0.1"), port);
+  auto [cec] = co_await socket.async_connect(listener, use_nothrow);
+  REQUIRE_FALSE(cec);
+  if (!line.empty()) {
+    auto [wec, written] = co_await net::async_write(socket, net::buffer(line), use_nothrow);
+    REQUIRE_FALSE(wec);
+  }
+  std::string answer;
+  auto [rec, n] = co_await net::async_read(socket, net::dynamic_buffer(answer, 4096), use_nothrow);
+  // Closing with unread bytes (the over-long line) resets instead; the answer came before.
+  CHECK((rec == net::error::eof || rec == net::error::connection_reset));
+  co_return answer;
 }
 
 }  // namespace msgapp::test

@@ -29,6 +29,7 @@ struct p2p_event {
     message,  // the peer wrote `text`
     ended,    // the session is over; `end` says why
     failed,   // the session could not be set up; `text` says why (for people)
+    unasked,  // the server named an address to connect to that we never asked for: ignored
   };
   enum class end_reason { you_stopped, peer_stopped, connection_lost };
 
@@ -52,10 +53,15 @@ struct p2p_config {
   std::size_t max_sessions = 32;          // open sessions; further offers are not accepted
   std::size_t max_handshakes = 16;        // connections being set up at once; more are closed
   std::size_t max_tokens = 64;            // offers accepted and waiting for their caller
+  std::size_t max_offers_per_peer = 4;    // of those, from one peer; its oldest goes first
+  std::size_t max_requests = 32;          // our startprivates awaiting their private-ready
   std::size_t outbox_depth = 64;          // lines waiting to be written to one peer
   milliseconds handshake_timeout{5'000};  // connect + hello + answer
   milliseconds offer_lifetime = protocol::private_offer_lifetime;  // as the server keeps it
   milliseconds bye_linger{1'000};  // after `bye`, how long to wait for the peer to close
+  // TLS 1.3 keyed by the server's token (docs/protocol.md, "Private sessions"): set when the
+  // connection to the server is TLS. Both ends must agree; plain and TLS never meet.
+  bool encrypted = false;
 };
 
 // All private sessions of one logged-in user, plus the listener that takes them.
@@ -83,8 +89,16 @@ class private_sessions {
   std::optional<std::string> accept_offer(const protocol::private_offer_event& offer);
   std::optional<std::string> accept_offer(const protocol::server_line& offer);
 
-  // The server relayed `private-ready <time> <user> <host> <port> <token>`: connect to that
-  // user in the background. The outcome is a `started` or `failed` event.
+  // The user is sending `startprivate <peer>`: one `private-ready` from that peer is now
+  // expected, for as long as the server keeps the offer. Called before the line goes out, so
+  // the ready can never arrive first.
+  void expect_ready(std::string_view peer);
+  // The server refused that `startprivate`: no ready is expected for it any more.
+  void forget_ready(std::string_view peer);
+
+  // The server relayed `private-ready <time> <user> <host> <port> <token>`: when it answers
+  // a request of ours (expect_ready), connect to that user in the background; the outcome is
+  // a `started` or `failed` event. Any other ready is ignored, with an `unasked` event.
   void connect(const protocol::private_ready_event& ready);
   void connect(const protocol::server_line& ready);
 
