@@ -9,7 +9,8 @@ namespace {
 
 constexpr const char* usage_line =
     "usage: msgserver <port> <block_duration> <timeout> [--credentials FILE] [--bind ADDR] "
-    "[--data-dir DIR | --in-memory] [--sync normal|full] [--log-level LEVEL] [...]";
+    "[--data-dir DIR | --in-memory] [--sync normal|full] [--tls-cert FILE --tls-key FILE] "
+    "[--log-level LEVEL] [...]";
 
 constexpr cli::program msgserver{"msgserver", usage_line};
 
@@ -71,6 +72,14 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   std::size_t store_mb = out.config.store_bytes >> 20;
   app.add_option("--queue-total-mb", store_mb, "MiB of offline message text for everyone")
       ->capture_default_str();
+  auto* cert = app.add_option("--tls-cert", out.config.tls_cert,
+                              "serve TLS only, with the certificate chain in FILE (PEM)")
+                   ->type_name("FILE");
+  auto* key = app.add_option("--tls-key", out.config.tls_key,
+                             "the private key of --tls-cert (PEM, unencrypted)")
+                  ->type_name("FILE");
+  cert->needs(key);
+  key->needs(cert);
   app.add_option("--log-level", out.log_level,
                  "trace, debug, info, warn, error or off (logs go to stderr)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))  // not protocol

@@ -19,6 +19,7 @@ tl::expected<tcp::endpoint, std::string> server::listen() {
     auto context = tls::server_context(cfg_.tls_cert, cfg_.tls_key);
     if (!context) return tl::unexpected(context.error());
     tls_ = std::move(*context);
+    spdlog::info("TLS only (TLS 1.2 or later), certificate {}", cfg_.tls_cert);
   }
   std::error_code ec;
   const auto address = net::ip::make_address(cfg_.bind_address, ec);
