@@ -9,8 +9,7 @@ namespace {
 
 constexpr const char* usage_line =
     "usage: msgserver <port> <block_duration> <timeout> [--credentials FILE] [--bind ADDR] "
-    "[--data-dir DIR | --in-memory] [--sync normal|full] [--tls-cert FILE --tls-key FILE] "
-    "[--log-level LEVEL] [...]";
+    "[--data-dir DIR | --in-memory] [--sync normal|full] [--log-level LEVEL] [...]";
 
 constexpr cli::program msgserver{"msgserver", usage_line};
 
