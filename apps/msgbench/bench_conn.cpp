@@ -19,21 +19,33 @@ std::int64_t now_ns() {
       .count();
 }
 
-bench_conn::bench_conn(const asio::any_io_executor& ex)
-    : reading_resumed(ex), sock_(ex), written_(ex) {}
+bench_conn::bench_conn(const asio::any_io_executor& ex, msgapp::tls::ssl::context* tls)
+    : reading_resumed(ex),
+      sock_(tls ? msgapp::tls::stream(msgapp::tcp::socket(ex), *tls)
+                : msgapp::tls::stream(msgapp::tcp::socket(ex))),
+      written_(ex) {}
 
 msgapp::awaitable<asio::error_code> bench_conn::connect(msgapp::tcp::endpoint target,
                                                         int receive_buffer) {
   if (receive_buffer > 0) {
     asio::error_code ec;
-    sock_.open(target.protocol(), ec);
-    if (!ec) sock_.set_option(asio::socket_base::receive_buffer_size(receive_buffer), ec);
+    sock_.socket().open(target.protocol(), ec);
+    if (!ec) {
+      sock_.socket().set_option(asio::socket_base::receive_buffer_size(receive_buffer), ec);
+    }
     if (ec) co_return ec;
   }
-  auto [ec] = co_await sock_.async_connect(target, msgapp::use_nothrow);
+  auto [ec] = co_await sock_.socket().async_connect(target, msgapp::use_nothrow);
   // Without TCP_NODELAY, Nagle holds back our small lines and the latencies measure the
   // client's delayed ACKs rather than the server.
-  if (!ec) sock_.set_option(msgapp::tcp::no_delay(true), ec);
+  if (!ec) sock_.socket().set_option(msgapp::tcp::no_delay(true), ec);
+  if (ec) co_return ec;
+  if (auto* tls = sock_.tls()) {
+    if (auto host_ec = msgapp::tls::expect_host(*tls, target.address().to_string())) {
+      co_return host_ec;
+    }
+    co_return co_await sock_.handshake(msgapp::tls::ssl::stream_base::client);
+  }
   co_return ec;
 }
 
@@ -78,7 +90,7 @@ msgapp::awaitable<std::tuple<asio::error_code, std::string_view>> bench_conn::re
 }
 
 void bench_conn::send(std::string_view bytes) {
-  if (!sock_.is_open()) return;
+  if (!is_open()) return;
   out_.append(bytes);
   if (writing_) return;
   writing_ = true;
@@ -109,9 +121,7 @@ msgapp::awaitable<void> bench_conn::wait_written() {
 }
 
 void bench_conn::close() {
-  asio::error_code ignored;
-  sock_.shutdown(msgapp::tcp::socket::shutdown_both, ignored);
-  sock_.close(ignored);
+  sock_.close();
   reading_resumed.notify();
   written_.notify();
 }

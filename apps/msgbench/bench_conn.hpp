@@ -3,6 +3,8 @@
 
 #include "wake_signal.hpp"
 
+#include <msgapp/tls/stream.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -18,9 +20,11 @@ std::int64_t now_ns();
 
 class bench_conn : public std::enable_shared_from_this<bench_conn> {
  public:
-  explicit bench_conn(const asio::any_io_executor& ex);
+  // Over TLS when `tls` is given (it must outlive the connection).
+  explicit bench_conn(const asio::any_io_executor& ex, msgapp::tls::ssl::context* tls = nullptr);
 
   // receive_buffer > 0 sets SO_RCVBUF before connecting (it must precede the handshake).
+  // Over TLS, the TLS handshake follows, for the certificate of the target's address.
   msgapp::awaitable<asio::error_code> connect(msgapp::tcp::endpoint target, int receive_buffer = 0);
 
   // The next complete line already received, without "\r\n"; valid until the next fill().
@@ -43,12 +47,12 @@ class bench_conn : public std::enable_shared_from_this<bench_conn> {
   wake_signal reading_resumed;
 
   void close();
-  bool is_open() const { return sock_.is_open(); }
+  bool is_open() const { return sock_.socket().is_open(); }
 
  private:
   static msgapp::awaitable<void> write_queued(std::shared_ptr<bench_conn> self);
 
-  msgapp::tcp::socket sock_;
+  msgapp::tls::stream sock_;
   std::vector<char> in_;
   std::size_t begin_ = 0;  // first unread byte in in_
   std::size_t end_ = 0;    // one past the last received byte

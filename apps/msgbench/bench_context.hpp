@@ -4,6 +4,8 @@
 #include "adapter.hpp"
 #include "options.hpp"
 
+#include <msgapp/tls/context.hpp>
+
 #include <string>
 
 namespace msgbench {
@@ -13,8 +15,8 @@ namespace msgbench {
 class bench_context {
  public:
   bench_context(const bench_options& o, const protocol_adapter& a, msgapp::tcp::endpoint t,
-                asio::any_io_executor e)
-      : opts(o), adapter(a), target(t), ex(std::move(e)) {}
+                asio::any_io_executor e, msgapp::tls::context_ptr c = nullptr)
+      : opts(o), adapter(a), target(t), ex(std::move(e)), tls(std::move(c)) {}
 
   std::string user_name(std::size_t i) const {
     return opts.user_prefix + std::to_string(opts.first_user + i);
@@ -27,6 +29,7 @@ class bench_context {
   const protocol_adapter& adapter;
   msgapp::tcp::endpoint target;
   asio::any_io_executor ex;
+  msgapp::tls::context_ptr tls;  // null: plain TCP
 };
 
 }  // namespace msgbench

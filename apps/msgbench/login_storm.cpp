@@ -46,7 +46,7 @@ msgapp::awaitable<void> login_storm::cycle(std::size_t slot) {
     // A server that refuses every connection must not turn this loop into a spin.
     if (failures_ > 1000) break;
     const std::size_t user = (slot + round * slots_.size()) % pool;
-    auto conn = std::make_shared<bench_conn>(ctx_.ex);
+    auto conn = std::make_shared<bench_conn>(ctx_.ex, ctx_.tls.get());
     slots_[slot] = conn;
     const auto start = bench_clock::now();
     if (auto ec = co_await conn->connect(ctx_.target)) {

@@ -38,6 +38,12 @@ void add_target_options(CLI::App* sub, bench_options& o) {
   sub->add_option("--timeout", o.timeout_s, "hard bound on the whole run, seconds")
       ->capture_default_str();
   sub->add_flag("--json", o.json, "print one line of JSON instead of a table");
+  auto* tls = sub->add_flag("--tls", o.tls, "connect over TLS (msgserver --tls-cert)");
+  auto* ca = sub->add_option("--ca", o.ca_file, "with --tls: trust the CA certificates in FILE")
+                 ->needs(tls);
+  sub->add_flag("--insecure", o.insecure, "with --tls: check no certificate (testing only)")
+      ->needs(tls)
+      ->excludes(ca);
 }
 
 void add_message_options(CLI::App* sub, bench_options& o) {
@@ -82,8 +88,18 @@ int run(const std::string& workload, bench_options o) {
                sockets_needed(workload, o));
     return 2;
   }
+  msgapp::tls::context_ptr tls;
+  if (o.tls) {
+    auto made = msgapp::tls::client_context(msgapp::tls::trust{o.ca_file, o.insecure});
+    if (!made) {
+      fmt::print(stderr, "msgbench: {}\n", made.error());
+      return 2;
+    }
+    tls = std::move(*made);
+  }
   asio::io_context io{1};
-  const bench_context ctx(o, *adapter, msgapp::tcp::endpoint(address, o.port), io.get_executor());
+  const bench_context ctx(o, *adapter, msgapp::tcp::endpoint(address, o.port), io.get_executor(),
+                          tls);
 
   if (workload == "smoke") {
     auto status = asio::co_spawn(io, run_smoke(ctx), asio::use_future);

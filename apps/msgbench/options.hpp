@@ -15,6 +15,10 @@ struct bench_options {
   std::string server_label;      // shown in reports; defaults to proto
   std::string workload;          // shown in reports; set from the subcommand
   int server_pid = 0;            // 0: no server CPU or RSS figures
+  // --tls: every connection is TLS, trusting --ca FILE or, with --insecure, anything.
+  bool tls = false;
+  std::string ca_file;
+  bool insecure = false;
 
   // Users are <user_prefix><i> with one shared password (see `msgbench gen-credentials`).
   std::string user_prefix = "user";

@@ -24,7 +24,7 @@ constexpr std::uint64_t confirm_every = 256;
 queue_drain::queue_drain(const bench_context& ctx, std::size_t user, std::size_t sender_index,
                          std::uint64_t expected)
     : ctx_(ctx),
-      conn_(std::make_shared<bench_conn>(ctx.ex)),
+      conn_(std::make_shared<bench_conn>(ctx.ex, ctx.tls.get())),
       user_(user),
       sender_index_(static_cast<std::uint32_t>(sender_index)),
       sender_name_(ctx.user_name(sender_index)),

@@ -70,7 +70,7 @@ msgapp::awaitable<int> run_smoke(bench_context ctx) {
   relay_opts.window = 16;
   relay_opts.count = base.count != 0 ? base.count : 500;
   relay_opts.first_user = base.first_user;
-  bench_context relay_ctx(relay_opts, ctx.adapter, ctx.target, ctx.ex);
+  bench_context relay_ctx(relay_opts, ctx.adapter, ctx.target, ctx.ex, ctx.tls);
   const run_result relay = co_await run_relay(relay_ctx);
   print_outcome("relay", relay);
   (relay.ok ? passed : failed)++;
@@ -83,7 +83,7 @@ msgapp::awaitable<int> run_smoke(bench_context ctx) {
   fanout_opts.window = 8;
   fanout_opts.count = base.count != 0 ? base.count : 200;
   fanout_opts.first_user = base.first_user + 2 * relay_opts.pairs;
-  bench_context fanout_ctx(fanout_opts, ctx.adapter, ctx.target, ctx.ex);
+  bench_context fanout_ctx(fanout_opts, ctx.adapter, ctx.target, ctx.ex, ctx.tls);
   const run_result fan = co_await run_fanout(fanout_ctx);
   print_outcome("fanout", fan);
   (fan.ok ? passed : failed)++;

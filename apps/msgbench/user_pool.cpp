@@ -24,7 +24,7 @@ msgapp::awaitable<std::size_t> user_pool::login_all(std::size_t n, std::size_t c
 msgapp::awaitable<void> user_pool::login_worker(std::size_t n) {
   while (next_login_ < n && !timed_out_) {
     const std::size_t user = next_login_++;
-    auto conn = std::make_shared<bench_conn>(ctx_.ex);
+    auto conn = std::make_shared<bench_conn>(ctx_.ex, ctx_.tls.get());
     conns_[user] = conn;
     if (auto ec = co_await conn->connect(ctx_.target,
                                          user == small_buffer_user_ ? small_buffer_bytes_ : 0)) {

@@ -13,6 +13,11 @@ struct client_options {
   std::uint16_t port = 0;
   std::optional<std::string> user;       // --user: skips the `Username:` question
   std::optional<std::string> state_dir;  // --state-dir: where the offline messages shown are kept
+  // --tls: the server connection is TLS, its certificate and host name checked against the
+  // system's CA store, or --ca FILE; --insecure checks nothing (for testing only).
+  bool tls = false;
+  std::string ca_file;
+  bool insecure = false;
 };
 
 // Either options to run with, or an exit status (0 after --help/--version, 2 for bad usage;

@@ -2,6 +2,7 @@
 #include "run_client.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <optional>
 
 #include <fmt/format.h>
@@ -11,6 +12,8 @@
 #include <msgapp/client/client.hpp>
 #include <msgapp/client/p2p.hpp>
 #include <msgapp/protocol/reply.hpp>
+#include <msgapp/tls/context.hpp>
+#include <msgapp/tls/verify_error.hpp>
 
 #include "chat.hpp"
 #include "display.hpp"
@@ -27,13 +30,53 @@ using protocol::errc;
 // How long connecting to the server (name lookup, TCP, greeting) may take.
 constexpr auto connect_timeout = 10s;
 
-awaitable<std::optional<server_link>> connect_to(ui::console& con, std::string host,
-                                                 std::uint16_t port) {
+// Why connecting failed, in words, with a hint where one helps.
+std::string explain(std::error_code ec, bool tls) {
+  if (ec.category() == msgapp::tls::verify_category()) {
+    return ec.message() + "; a server with its own CA needs --ca FILE";
+  }
+  if (ec.category() == net::error::get_ssl_category()) {
+    return fmt::format("TLS failed: {} (is the server using TLS?)", msgapp::tls::describe(ec));
+  }
+  if ((ec == std::errc::protocol_error || ec == net::error::eof) && !tls) {
+    return ec.message() + " (a TLS server needs --tls)";
+  }
+  return ec.message();
+}
+
+// The TLS side of connecting, or nothing when the trust given cannot be loaded (said why).
+std::optional<client::connect_options> tls_options(ui::console& con,
+                                                   const client_options& options) {
+  client::connect_options o;
+  if (!options.tls) return o;
+  if (options.insecure) {
+    std::fputs(
+        "msgclient: WARNING: --insecure: the server's certificate is NOT checked. Anyone on "
+        "the path can read and change everything, your password included. For testing only.\n",
+        stderr);
+  }
+  auto context = msgapp::tls::client_context(msgapp::tls::trust{options.ca_file, options.insecure});
+  if (!context) {
+    con.print_line(error_line(context.error()));
+    return std::nullopt;
+  }
+  o.tls = true;
+  o.context = std::move(*context);
+  return o;
+}
+
+awaitable<std::optional<server_link>> connect_to(ui::console& con, client_options options) {
+  const auto& host = options.host;
+  const auto port = options.port;
+  auto how = tls_options(con, options);
+  if (!how) co_return std::nullopt;
   // Bounded, because Ctrl-C only reaches us while the console reads (see the console module).
-  auto connected = co_await (server_link::connect(host, port) || sleep_for(connect_timeout));
-  const std::string why = connected.index() == 1    ? "no answer"
-                          : !std::get<0>(connected) ? std::get<0>(connected).error().message()
-                                                    : std::string();
+  auto connected =
+      co_await (server_link::connect(host, port, std::move(*how)) || sleep_for(connect_timeout));
+  const std::string why = connected.index() == 1 ? "no answer"
+                          : !std::get<0>(connected)
+                              ? explain(std::get<0>(connected).error(), options.tls)
+                              : std::string();
   if (!why.empty()) {
     con.print_line(error_line(fmt::format("cannot connect to {} port {}: {}", host, port, why)));
     co_return std::nullopt;
@@ -184,8 +227,9 @@ awaitable<tl::expected<std::string, int>> log_in(ui::console& con, server_link& 
 }  // namespace
 
 awaitable<int> run_client(ui::console& con, client_options options) {
-  auto server = co_await connect_to(con, options.host, options.port);
+  auto server = co_await connect_to(con, options);
   if (!server) co_return exit_failed;
+  // server->is_tls() says whether the server connection is TLS (private sessions follow it).
 
   // Private-session events can come at any time until close() below; they print as they come.
   private_side privates;

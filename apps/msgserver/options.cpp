@@ -79,6 +79,14 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   app.add_option("--hash-queue", out.config.hash_queue,
                  "hashed-password logins waiting for a thread; more are refused with login-busy")
       ->capture_default_str();
+  auto* cert = app.add_option("--tls-cert", out.config.tls_cert,
+                              "serve TLS only, with the certificate chain in FILE (PEM)")
+                   ->type_name("FILE");
+  auto* key = app.add_option("--tls-key", out.config.tls_key,
+                             "the private key of --tls-cert (PEM, unencrypted)")
+                  ->type_name("FILE");
+  cert->needs(key);
+  key->needs(cert);
   app.add_option("--log-level", out.log_level,
                  "trace, debug, info, warn, error or off (logs go to stderr)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))  // not protocol

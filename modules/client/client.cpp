@@ -2,11 +2,21 @@
 // multiplexer (multiplexer.cpp).
 #include "msgapp/client/client.hpp"
 
+#include <msgapp/tls/verify_error.hpp>
+
 #include "multiplexer.hpp"
 
 namespace msgapp::client {
 
 awaitable<result<client>> client::connect(std::string host, std::uint16_t port) {
+  return connect(std::move(host), port, connect_options{});
+}
+
+awaitable<result<client>> client::connect(std::string host, std::uint16_t port,
+                                          connect_options options) {
+  if (options.tls && !options.context) {
+    co_return tl::unexpected(std::make_error_code(std::errc::invalid_argument));
+  }
   auto ex = co_await net::this_coro::executor;
   tcp::resolver resolver(ex);
   auto [rec, endpoints] = co_await resolver.async_resolve(host, std::to_string(port), use_nothrow);
@@ -17,7 +27,17 @@ awaitable<result<client>> client::connect(std::string host, std::uint16_t port) 
   std::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
 
-  auto m = std::make_shared<multiplexer>(std::move(socket));
+  auto stream = options.tls ? tls::stream(std::move(socket), *options.context)
+                            : tls::stream(std::move(socket));
+  if (auto* t = stream.tls()) {
+    const auto& name = options.verify_host.empty() ? host : options.verify_host;
+    if (auto ec = tls::expect_host(*t, name)) co_return tl::unexpected(ec);
+    if (auto ec = co_await stream.handshake(tls::ssl::stream_base::client)) {
+      co_return tl::unexpected(tls::refusal(*t, ec));
+    }
+  }
+
+  auto m = std::make_shared<multiplexer>(std::move(stream), std::move(options.context));
   const auto greeting = co_await m->read_raw_line();
   if (!greeting) co_return tl::unexpected(greeting.error());
   if (!protocol::parse_greeting(*greeting)) {
@@ -88,6 +108,10 @@ std::size_t client::awaited_replies() const {
 
 result<tcp::endpoint> client::local_endpoint() const {
   return m_->local_endpoint();
+}
+
+bool client::is_tls() const {
+  return m_ && m_->is_tls();
 }
 
 void client::close() {

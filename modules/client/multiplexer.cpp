@@ -12,14 +12,17 @@ std::error_code error_of(std::errc e) {
 }
 }  // namespace
 
-multiplexer::multiplexer(tcp::socket socket)
-    : socket_(std::move(socket)),
-      writer_idle_(socket_.get_executor(), net::steady_timer::time_point::max()),
-      events_(socket_.get_executor(), max_kept_events) {}
+multiplexer::multiplexer(tls::stream stream, tls::context_ptr context)
+    : context_(std::move(context)),
+      stream_(std::move(stream)),
+      writer_idle_(stream_.get_executor(), net::steady_timer::time_point::max()),
+      events_(stream_.get_executor(), max_kept_events) {}
 
 awaitable<result<std::string>> multiplexer::read_raw_line() {
   auto [ec, n] = co_await net::async_read_until(
-      socket_, net::dynamic_buffer(buffer_, max_server_line), '\n', use_nothrow);
+      stream_, net::dynamic_buffer(buffer_, max_server_line), '\n', use_nothrow);
+  // A TLS server that closed without close_notify has still closed: the same end as eof.
+  if (ec == tls::ssl::error::stream_truncated) co_return tl::unexpected(net::error::eof);
   if (ec) co_return tl::unexpected(ec);
   std::string line = buffer_.substr(0, n - 1);
   buffer_.erase(0, n);
@@ -28,7 +31,7 @@ awaitable<result<std::string>> multiplexer::read_raw_line() {
 }
 
 void multiplexer::start(const std::shared_ptr<multiplexer>& self) {
-  const auto ex = self->socket_.get_executor();
+  const auto ex = self->stream_.get_executor();
   net::co_spawn(ex, read_lines(self), log_and_contain{"the client's reader"});
   net::co_spawn(ex, write_lines(self), log_and_contain{"the client's writer"});
 }
@@ -75,7 +78,7 @@ awaitable<void> multiplexer::write_lines(std::shared_ptr<multiplexer> self) {
     if (queue.front().half_close) {
       queue.pop_front();
       std::error_code ignored;
-      self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
       continue;
     }
     batch.clear();
@@ -83,7 +86,7 @@ awaitable<void> multiplexer::write_lines(std::shared_ptr<multiplexer> self) {
       batch += queue.front().bytes;
       queue.pop_front();
     }
-    auto [ec, n] = co_await net::async_write(self->socket_, net::buffer(batch), use_nothrow);
+    auto [ec, n] = co_await net::async_write(self->stream_, net::buffer(batch), use_nothrow);
     if (ec) self->end(ec);
   }
 }
@@ -103,7 +106,7 @@ result<std::shared_ptr<multiplexer::reply_slot>> multiplexer::claim(std::string 
   }
   if (auto ec = queue_raw(std::move(line))) return tl::unexpected(ec);
   // Queued in the same turn as the line, so the slots are in the order the replies will come.
-  auto slot = awaited ? std::make_shared<reply_slot>(socket_.get_executor(), 1) : nullptr;
+  auto slot = awaited ? std::make_shared<reply_slot>(stream_.get_executor(), 1) : nullptr;
   awaited_.push_back(slot);
   return slot;
 }
@@ -128,14 +131,12 @@ void multiplexer::end(std::error_code why) {
   // Behind the events already queued (close() would drop them); if the queue is full,
   // next_event() reports the end once it is empty.
   events_.try_send(why, event_line{});
-  std::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.close();
 }
 
 result<tcp::endpoint> multiplexer::local_endpoint() const {
   std::error_code ec;
-  auto endpoint = socket_.local_endpoint(ec);
+  auto endpoint = stream_.socket().local_endpoint(ec);
   if (ec) return tl::unexpected(ec);
   return endpoint;
 }

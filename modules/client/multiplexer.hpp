@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include <msgapp/tls/stream.hpp>
+
 #include "msgapp/client/client.hpp"
 
 namespace msgapp::client {
@@ -17,7 +19,8 @@ class multiplexer {
   // A reply slot: request() awaits it; the reader fills it once (a reply, or the end).
   using reply_slot = channel<server_line>;
 
-  explicit multiplexer(tcp::socket socket);
+  // `context` is the TLS context of `stream` (null when plain), kept as long as the stream.
+  multiplexer(tls::stream stream, tls::context_ptr context);
 
   // One line straight from the socket (without its line end), e.g. the greeting.
   awaitable<result<std::string>> read_raw_line();
@@ -36,6 +39,7 @@ class multiplexer {
   std::size_t kept_events() const { return kept_; }
   std::size_t awaited_replies() const { return awaited_.size(); }
   result<tcp::endpoint> local_endpoint() const;
+  bool is_tls() const { return stream_.is_tls(); }
 
  private:
   struct unsent {
@@ -46,7 +50,8 @@ class multiplexer {
   static awaitable<void> write_lines(std::shared_ptr<multiplexer> self);
   void take(std::string_view raw);
 
-  tcp::socket socket_;
+  tls::context_ptr context_;  // before stream_: it must outlive it
+  tls::stream stream_;
   std::string buffer_;                               // received bytes not yet a whole line
   std::deque<std::shared_ptr<reply_slot>> awaited_;  // oldest first, as the replies will come
   std::deque<unsent> unsent_;                        // for the writer, oldest first

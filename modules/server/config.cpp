@@ -15,6 +15,13 @@ tl::expected<void, std::string> validate(const config& c) {
   if (c.write_timeout.count() <= 0 || c.shutdown_grace.count() <= 0) {
     return tl::unexpected(std::string("write_timeout and shutdown_grace must be positive"));
   }
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    return tl::unexpected(std::string("TLS needs both a certificate and its key"));
+  }
+  if (c.tls_handshake_timeout.count() <= 0 || c.tls_close_timeout.count() <= 0) {
+    return tl::unexpected(
+        std::string("tls_handshake_timeout and tls_close_timeout must be positive"));
+  }
   if (c.limits.max_line < 64) return tl::unexpected(std::string("max_line must be 64 or more"));
   // A page of offline messages goes into an empty outbox, so it must fit in one.
   if (c.page_bytes + c.limits.max_line > c.outbox_bytes) {

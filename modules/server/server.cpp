@@ -15,6 +15,12 @@ server::server(net::any_io_executor ex, config cfg, const credentials& accounts,
     : cfg_(std::move(cfg)), acceptor_(ex), hub_(ex, cfg_, accounts, std::move(store)) {}
 
 tl::expected<tcp::endpoint, std::string> server::listen() {
+  if (!cfg_.tls_cert.empty()) {
+    auto context = tls::server_context(cfg_.tls_cert, cfg_.tls_key);
+    if (!context) return tl::unexpected(context.error());
+    tls_ = std::move(*context);
+    spdlog::info("TLS only (TLS 1.2 or later), certificate {}", cfg_.tls_cert);
+  }
   std::error_code ec;
   const auto address = net::ip::make_address(cfg_.bind_address, ec);
   if (ec) return tl::unexpected(fmt::format("bad bind address '{}'", cfg_.bind_address));
@@ -57,8 +63,13 @@ awaitable<void> server::accept_connections() {
     const conn_id id = next_id_++;
     const auto remote = socket.remote_endpoint(ignored);
     spdlog::info("connection {} from {}:{}", id, remote.address().to_string(), remote.port());
-    net::co_spawn(acceptor_.get_executor(), run_session(std::move(socket), id, hub_, cfg_),
-                  log_and_contain{"a session"});
+    if (tls_) {
+      net::co_spawn(acceptor_.get_executor(), run_session(std::move(socket), tls_, id, hub_, cfg_),
+                    log_and_contain{"a TLS session"});
+    } else {
+      net::co_spawn(acceptor_.get_executor(), run_session(std::move(socket), id, hub_, cfg_),
+                    log_and_contain{"a session"});
+    }
   }
 }
 

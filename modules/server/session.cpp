@@ -2,9 +2,13 @@
 #include "msgapp/server/session.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <msgapp/net/sleep.hpp>
 
 #include "msgapp/protocol/server_line.hpp"
 #include "msgapp/server/connection.hpp"
+#include "msgapp/server/tls_connection.hpp"
 
 namespace msgapp::server {
 namespace {
@@ -98,6 +102,28 @@ awaitable<void> run_session(tcp::socket socket, conn_id id, hub& the_hub, const 
   auto address = socket.remote_endpoint(ignored).address().to_string();
   auto conn = std::make_shared<connection>(std::move(socket), cfg);
   return serve(std::move(conn), std::move(address), id, the_hub, cfg);
+}
+
+// TLS: the handshake first, within tls_handshake_timeout, so a client that stalls or speaks
+// plain TCP costs a few seconds at most and never reaches the hub; then the same serve().
+awaitable<void> run_session(tcp::socket socket, tls::context_ptr context, conn_id id, hub& the_hub,
+                            const config& cfg) {
+  using namespace net::experimental::awaitable_operators;
+  std::error_code ignored;
+  auto address = socket.remote_endpoint(ignored).address().to_string();
+  tls_stream stream(std::move(socket), *context);
+  auto shaken = co_await (stream.async_handshake(tls_stream::server, use_nothrow) ||
+                          sleep_for(cfg.tls_handshake_timeout));
+  if (shaken.index() == 1 || std::get<0>(std::get<0>(shaken))) {
+    const std::string why = shaken.index() == 1 ? "not finished in time"
+                                                : tls::describe(std::get<0>(std::get<0>(shaken)));
+    spdlog::info("connection {}: TLS handshake failed: {}", id, why);
+    stream.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
+    stream.lowest_layer().close(ignored);
+    co_return;
+  }
+  auto conn = std::make_shared<tls_connection>(std::move(stream), cfg);
+  co_await serve(std::move(conn), std::move(address), id, the_hub, cfg);
 }
 
 }  // namespace msgapp::server

@@ -12,6 +12,7 @@
 #include <msgapp/protocol/command.hpp>
 #include <msgapp/protocol/event.hpp>
 #include <msgapp/protocol/server_line.hpp>
+#include <msgapp/tls/context.hpp>
 
 namespace msgapp::client {
 
@@ -28,6 +29,14 @@ struct event_line : server_line {
 
 class multiplexer;
 
+// How to reach the server: plain TCP (the default), or TLS trusting what `context` trusts
+// (tls::client_context) and accepting only a certificate for `verify_host`.
+struct connect_options {
+  bool tls = false;
+  tls::context_ptr context;  // required with tls
+  std::string verify_host;   // empty: the host connected to
+};
+
 // One reader and one writer coroutine own the connection (multiplexer.hpp). A request()
 // takes the next slot in a FIFO of awaited replies, which the reader fills in order, as the
 // protocol answers every command once and in order; every other line is an event. Any number
@@ -38,6 +47,10 @@ class client {
   // Connects and checks the greeting (`hello msgapp 1`); a server that refuses the connection
   // (e.g. `error server-full`) or speaks something else gives std::errc::protocol_error.
   static awaitable<result<client>> connect(std::string host, std::uint16_t port);
+  // The same, over TLS when `options` say so. A certificate refused gives an error of
+  // tls::verify_category() that says why; a failed handshake, OpenSSL's error.
+  static awaitable<result<client>> connect(std::string host, std::uint16_t port,
+                                           connect_options options);
 
   // Sends `login <user> <password>` and returns the reply (ok or error).
   awaitable<result<server_line>> login(std::string user, std::string password);
@@ -64,6 +77,7 @@ class client {
   std::size_t pending_events() const;   // events received and not yet taken
   std::size_t awaited_replies() const;  // lines sent (or queued) whose reply has not come
   result<tcp::endpoint> local_endpoint() const;
+  bool is_tls() const;  // whether the connection to the server is TLS
   void close();
 
   ~client();

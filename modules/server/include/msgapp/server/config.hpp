@@ -39,6 +39,12 @@ struct config {
   milliseconds write_timeout{10'000};         // one write may take this long
   milliseconds shutdown_grace{1'000};         // how long shutdown waits for output to drain
 
+  // TLS: with a certificate chain and its key (PEM files), every connection is TLS; without, none.
+  std::string tls_cert;
+  std::string tls_key;
+  milliseconds tls_handshake_timeout{5'000};  // a client that has not finished it is cut off
+  milliseconds tls_close_timeout{500};        // how long our close_notify may take to leave
+
   // Private sessions: the server only brokers one-time tokens (hub_private.cpp).
   std::size_t private_offers = 16;  // open offers per user; the oldest goes first
   milliseconds private_offer_lifetime = protocol::private_offer_lifetime;  // then it is void

@@ -13,6 +13,7 @@
 
 #include <msgapp/net.hpp>
 #include <msgapp/net/contain.hpp>
+#include <msgapp/net/sleep.hpp>
 #include <msgapp/protocol/line_framer.hpp>
 
 #include "msgapp/server/config.hpp"
@@ -45,13 +46,26 @@ inline constexpr bool reads_without_waiting = false;
 template <>
 inline constexpr bool reads_without_waiting<tcp::socket> = true;
 
+// What a stream does at its ends beyond TCP's; by default, nothing. TLS (tls_connection.hpp)
+// says goodbye (close_notify) before the socket closes, bounded by tls_close_timeout, and calls
+// a peer that closed without one `truncated`: that ends the stream as eof does, except that an
+// unfinished last line is dropped (a cut connection, or someone on the path, ended it).
+template <typename Stream>
+struct stream_ends {
+  static bool truncated(const std::error_code&) { return false; }
+};
+template <typename Stream>
+concept says_goodbye = requires(Stream& s) {
+  stream_ends<Stream>::goodbye(s);
+};
+
 // What a stream must offer: get_executor(), lowest_layer() (the tcp::socket, for is_open,
 // shutdown and close), async_read_some and async_write_some, plus read_some/write_some
 // when the traits above say so. tests/server/async_only_stream.hpp is such a stream.
 // A TLS stream (asio::ssl::stream<tcp::socket>) needs only: a run_session overload in
 // session.cpp that does the handshake, builds its connection and returns the same serve();
 // `template class basic_connection<...>;` in a .cpp that links OpenSSL; and, for a polite
-// close, an async_shutdown (close_notify) before close_socket(). Nothing else changes.
+// close, a stream_ends specialisation. Nothing else changes.
 
 // Only the session reads. Output is written after the hub's turn by flush(), one gather write
 // for everything queued; only when the stream will not take it all at once does a writer
@@ -88,6 +102,8 @@ class basic_connection final : public line_sink,
   void write_now() requires writes_without_waiting<Stream>;
   static awaitable<void> wait_and_write(std::shared_ptr<basic_connection> self);
   void close_if_done();
+  static awaitable<void> say_goodbye(std::shared_ptr<basic_connection> self) requires
+      says_goodbye<Stream>;
   void close_socket();
   void notify_if_written();
   auto& socket() { return stream_.lowest_layer(); }
@@ -96,8 +112,10 @@ class basic_connection final : public line_sink,
   protocol::line_framer framer_;
   outbox out_;
   milliseconds write_timeout_;
+  milliseconds close_timeout_;
   writer writer_ = writer::idle;
-  bool eof_ = false;  // the client sent eof: never read again
+  bool eof_ = false;      // the client sent eof: never read again
+  bool closing_ = false;  // saying goodbye: the session reads no more
   // when_written()'s callback: allocated only while a page of offline messages waits, so
   // an idle connection pays one pointer for it.
   std::unique_ptr<std::function<void()>> on_written_;
@@ -119,7 +137,8 @@ basic_connection<Stream>::basic_connection(Stream stream, const config& cfg)
     : stream_(std::move(stream)),
       framer_(cfg.limits.max_line),
       out_(cfg.outbox_bytes),
-      write_timeout_(cfg.write_timeout) {
+      write_timeout_(cfg.write_timeout),
+      close_timeout_(cfg.tls_close_timeout) {
   if constexpr (reads_without_waiting<Stream>) {
     std::error_code ignored;
     socket().non_blocking(true, ignored);  // read_some below must never block the io thread
@@ -132,7 +151,7 @@ basic_connection<Stream>::read_line() {
   for (;;) {
     if (auto next = framer_.next()) co_return *next;
     if (eof_) co_return tl::unexpected(std::error_code(net::error::eof));
-    if (!socket().is_open())
+    if (!socket().is_open() || closing_)
       co_return tl::unexpected(std::error_code(net::error::operation_aborted));
 
     if constexpr (reads_without_waiting<Stream>) {
@@ -148,6 +167,7 @@ basic_connection<Stream>::read_line() {
       if (!feed(read_ec, std::string_view(scratch.data(), n))) co_return tl::unexpected(read_ec);
     } else {
       auto [ec, n] = co_await stream_.async_read_some(net::buffer(read_buffer_), use_nothrow);
+      if (closing_) continue;  // as if the socket had closed at once, as TCP's does
       if (!feed(ec, std::string_view(read_buffer_.data(), n))) co_return tl::unexpected(ec);
     }
   }
@@ -159,6 +179,10 @@ bool basic_connection<Stream>::feed(std::error_code ec, std::string_view bytes) 
   if (ec == net::error::eof) {
     eof_ = true;  // never read again after eof (Asio 1.22 may not complete a later read)
     if (framer_.buffered() > 0) framer_.feed("\n");  // a last line without its '\n' counts
+    return true;
+  }
+  if (stream_ends<Stream>::truncated(ec)) {
+    eof_ = true;  // an unfinished last line stays in the framer, never to become a line
     return true;
   }
   if (ec) return false;
@@ -276,7 +300,24 @@ void basic_connection<Stream>::notify_if_written() {
 
 template <typename Stream>
 void basic_connection<Stream>::close_if_done() {
-  if (out_.current() == outbox::state::closed) close_socket();
+  if (out_.current() != outbox::state::closed) return;
+  if constexpr (says_goodbye<Stream>) {
+    if (closing_ || !socket().is_open()) return;
+    closing_ = true;
+    net::co_spawn(socket().get_executor(), say_goodbye(this->shared_from_this()),
+                  log_and_contain{"a connection's goodbye"});
+  } else {
+    close_socket();
+  }
+}
+
+// Everything is written: the goodbye goes out (or its time runs out), then the socket closes.
+template <typename Stream>
+awaitable<void> basic_connection<Stream>::say_goodbye(
+    std::shared_ptr<basic_connection> self) requires says_goodbye<Stream> {
+  using namespace net::experimental::awaitable_operators;
+  co_await (stream_ends<Stream>::goodbye(self->stream_) || sleep_for(self->close_timeout_));
+  self->close_socket();
 }
 
 template <typename Stream>

@@ -4,6 +4,7 @@
 #include <string>
 
 #include <msgapp/net.hpp>
+#include <msgapp/tls/context.hpp>
 
 #include "msgapp/server/config.hpp"
 #include "msgapp/server/credentials.hpp"
@@ -16,7 +17,8 @@ class server {
  public:
   server(net::any_io_executor ex, config cfg, const credentials& accounts, storage store);
 
-  // Binds and listens; the endpoint carries the real port (also when the config asks for 0).
+  // Loads the TLS certificate and key if the config names them, then binds and listens; the
+  // endpoint carries the real port (also when the config asks for 0).
   tl::expected<tcp::endpoint, std::string> listen();
   // Accepts and serves until stop(); returns once every connection has closed.
   awaitable<void> run();
@@ -29,6 +31,7 @@ class server {
   awaitable<void> accept_connections();
 
   config cfg_;
+  tls::context_ptr tls_;  // null: plain TCP
   tcp::acceptor acceptor_;
   hub hub_;
   conn_id next_id_ = 1;
