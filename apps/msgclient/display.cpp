@@ -124,7 +124,8 @@ std::string private_line(const client::p2p_event& e, std::chrono::system_clock::
   using end = client::p2p_event::end_reason;
   switch (e.what) {
     case kind::started:
-      return fmt::format("private session with {} started", e.peer);
+      return fmt::format("private session with {} started{}", e.peer,
+                         e.encrypted ? " (encrypted)" : "");
     case kind::message:
       return fmt::format("{} {} (private): {}",
                          format_local(std::chrono::system_clock::to_time_t(now), false), e.peer,

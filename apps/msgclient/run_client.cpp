@@ -112,7 +112,8 @@ struct private_side {
   std::string trouble;  // why private sessions are unavailable, shown after the welcome
 };
 
-// Opens private sessions for `user` on the address the server was reached from. Returns the
+// Opens private sessions for `user` on the address the server was reached from, over TLS 1.3
+// when the server connection is TLS (keyed by the server's tokens, see p2p.hpp). Returns the
 // port, or nothing (and the reason kept) when this client cannot take private sessions.
 std::optional<std::uint16_t> open_private_sessions(ui::console& con, server_link& server,
                                                    private_side& side, const std::string& user,
@@ -120,7 +121,9 @@ std::optional<std::uint16_t> open_private_sessions(ui::console& con, server_link
   auto show = [&con](const client::p2p_event& e) {
     con.print_line(show_private(e, std::chrono::system_clock::now()));
   };
-  side.sessions.emplace(ex, user, show);
+  client::p2p_config cfg;
+  cfg.encrypted = server.is_tls();  // private sessions are as private as the server connection
+  side.sessions.emplace(ex, user, show, cfg);
   side.trouble.clear();
   const auto local = server.local_endpoint();
   const auto port = local ? side.sessions->listen(local->address())
@@ -229,7 +232,6 @@ awaitable<tl::expected<std::string, int>> log_in(ui::console& con, server_link& 
 awaitable<int> run_client(ui::console& con, client_options options) {
   auto server = co_await connect_to(con, options);
   if (!server) co_return exit_failed;
-  // server->is_tls() says whether the server connection is TLS (private sessions follow it).
 
   // Private-session events can come at any time until close() below; they print as they come.
   private_side privates;

@@ -65,6 +65,7 @@ void private_sessions::impl::adopt(const link_ptr& link) {
   p2p_event e;
   e.what = p2p_event::kind::started;
   e.peer = link->peer;
+  e.encrypted = cfg.encrypted;
   emit(e);
 }
 

@@ -151,6 +151,9 @@ TEST_CASE("private-session events as the user sees them") {
   e.peer = "bob";
   e.what = p2p_event::kind::started;
   CHECK(show_private(e, noon) == "private session with bob started");
+  e.encrypted = true;
+  CHECK(show_private(e, noon) == "private session with bob started (encrypted)");
+  e.encrypted = false;
   e.what = p2p_event::kind::message;
   e.text = "psst";
   CHECK(show_private(e, noon) == "12:00:00 bob (private): psst");

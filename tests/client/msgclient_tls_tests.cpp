@@ -1,6 +1,7 @@
 // The real msgclient over TLS against the real msgserver with a certificate made at test time:
 // --tls --ca logs in and chats; the system's store refuses the certificate, clearly; --insecure
-// connects but warns; a client without --tls gets a hint.
+// connects but warns; a client without --tls gets a hint; private sessions follow the server
+// connection onto TLS.
 #include "../support/test_certificates.hpp"
 #include "msgclient_fixture.hpp"
 
@@ -84,4 +85,30 @@ TEST_CASE("msgclient: without --tls, a TLS server is an error with a hint") {
   CHECK(line->find("cannot connect") != std::string::npos);
   CHECK(line->find("needs --tls") != std::string::npos);
   CHECK(exit_status(*c) == 1);
+}
+
+TEST_CASE("msgclient: with the server over TLS, a private session is encrypted too") {
+  tls_server_process srv;
+  auto alice = start_tls_client(srv, {"--tls", "--ca", certificates().ca(), "--user", "alice"});
+  alice->type(password_of("alice"));
+  wait_for(*alice, "welcome, alice");
+  auto bob = start_tls_client(srv, {"--tls", "--ca", certificates().ca(), "--user", "bob"});
+  bob->type(password_of("bob"));
+  wait_for(*bob, "welcome, bob");
+
+  alice->type("startprivate bob");
+  wait_for(*alice, "private session with bob started (encrypted)");
+  wait_for(*bob, "private session with alice started (encrypted)");
+  alice->type("private bob sealed, bob");
+  wait_for(*alice, "sent to bob (private)");
+  CHECK(wait_for(*bob, "(private)").ends_with("alice (private): sealed, bob"));
+  bob->type("private alice sealed too");
+  CHECK(wait_for(*alice, "(private)").ends_with("bob (private): sealed too"));
+  bob->type("stopprivate");
+  wait_for(*alice, "private session with bob ended by bob");
+
+  alice->close_stdin();
+  bob->close_stdin();
+  CHECK(exit_status(*alice) == 0);
+  CHECK(exit_status(*bob) == 0);
 }

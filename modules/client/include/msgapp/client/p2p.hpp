@@ -37,6 +37,7 @@ struct p2p_event {
   std::string peer;
   std::string text;
   end_reason end = end_reason::you_stopped;
+  bool encrypted = false;  // started: the session runs over TLS 1.3 (p2p_config::encrypted)
 };
 
 // Mistakes the user can make with private sessions; each is a value, with a sentence.
