@@ -87,6 +87,9 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
                   ->type_name("FILE");
   cert->needs(key);
   key->needs(cert);
+  app.add_option("--tls-handshakes", out.config.tls_handshakes,
+                 "TLS handshakes in progress at once; a connection past them is closed")
+      ->capture_default_str();
   app.add_option("--log-level", out.log_level,
                  "trace, debug, info, warn, error or off (logs go to stderr)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))  // not protocol

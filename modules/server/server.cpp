@@ -64,7 +64,16 @@ awaitable<void> server::accept_connections() {
     const auto remote = socket.remote_endpoint(ignored);
     spdlog::info("connection {} from {}:{}", id, remote.address().to_string(), remote.port());
     if (tls_) {
-      net::co_spawn(acceptor_.get_executor(), run_session(std::move(socket), tls_, id, hub_, cfg_),
+      // Each handshake holds an SSL object and its buffers: bounded, like connections.
+      if (handshaking_ >= cfg_.tls_handshakes) {
+        spdlog::warn("connection {}: closed, {} TLS handshakes are already in progress", id,
+                     handshaking_);
+        socket.close(ignored);
+        continue;
+      }
+      ++handshaking_;
+      net::co_spawn(acceptor_.get_executor(),
+                    run_session(std::move(socket), tls_, handshaking_, id, hub_, cfg_),
                     log_and_contain{"a TLS session"});
     } else {
       net::co_spawn(acceptor_.get_executor(), run_session(std::move(socket), id, hub_, cfg_),

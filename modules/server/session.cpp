@@ -106,14 +106,15 @@ awaitable<void> run_session(tcp::socket socket, conn_id id, hub& the_hub, const 
 
 // TLS: the handshake first, within tls_handshake_timeout, so a client that stalls or speaks
 // plain TCP costs a few seconds at most and never reaches the hub; then the same serve().
-awaitable<void> run_session(tcp::socket socket, tls::context_ptr context, conn_id id, hub& the_hub,
-                            const config& cfg) {
+awaitable<void> run_session(tcp::socket socket, tls::context_ptr context, std::size_t& handshaking,
+                            conn_id id, hub& the_hub, const config& cfg) {
   using namespace net::experimental::awaitable_operators;
   std::error_code ignored;
   auto address = socket.remote_endpoint(ignored).address().to_string();
   tls_stream stream(std::move(socket), *context);
   auto shaken = co_await (stream.async_handshake(tls_stream::server, use_nothrow) ||
                           sleep_for(cfg.tls_handshake_timeout));
+  --handshaking;
   if (shaken.index() == 1 || std::get<0>(std::get<0>(shaken))) {
     const std::string why = shaken.index() == 1 ? "not finished in time"
                                                 : tls::describe(std::get<0>(std::get<0>(shaken)));

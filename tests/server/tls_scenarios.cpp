@@ -171,6 +171,27 @@ TEST_CASE("a TLS handshake that stalls is closed after the deadline") {
       cfg);
 }
 
+TEST_CASE("TLS handshakes in progress are bounded; past the bound a connection is closed at once") {
+  using namespace net::experimental::awaitable_operators;
+  auto cfg = tls_config();
+  cfg.tls_handshakes = 1;
+  cfg.tls_handshake_timeout = 60s;  // the stalled one would hold its slot for the whole test
+  run_scenario(
+      [](scenario_context& s) -> awaitable<void> {
+        auto silent = co_await connect_plain(s.port);  // holds the one handshake slot
+        co_await sleep_for(50ms);                      // accepted before the next one
+        auto refused = co_await connect_plain(s.port);
+        const auto got = co_await (read_to_end(refused) || sleep_for(10s));
+        REQUIRE(got.index() == 0);  // closed by the server, long before any deadline
+        CHECK(std::get<0>(got).empty());
+        silent.close();  // its handshake fails at once, and the slot is free again
+        co_await sleep_for(50ms);
+        auto alice = co_await tls_login("127.0.0.1", s.port, "alice");
+        co_await expect_text(alice, "whoelse", "users");
+      },
+      cfg);
+}
+
 TEST_CASE("a TLS server does not start with a key that is not its certificate's") {
   auto cfg = tls_config();
   cfg.tls_key = certificates().ca_key();

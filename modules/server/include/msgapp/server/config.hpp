@@ -43,6 +43,7 @@ struct config {
   std::string tls_cert;
   std::string tls_key;
   milliseconds tls_handshake_timeout{5'000};  // a client that has not finished it is cut off
+  std::size_t tls_handshakes = 1'000;         // in progress at once; a connection past it is closed
   milliseconds tls_close_timeout{500};        // how long our close_notify may take to leave
 
   // Private sessions: the server only brokers one-time tokens (hub_private.cpp).

@@ -31,7 +31,8 @@ class server {
   awaitable<void> accept_connections();
 
   config cfg_;
-  tls::context_ptr tls_;  // null: plain TCP
+  tls::context_ptr tls_;         // null: plain TCP
+  std::size_t handshaking_ = 0;  // TLS handshakes in progress (at most config::tls_handshakes)
   tcp::acceptor acceptor_;
   hub hub_;
   conn_id next_id_ = 1;

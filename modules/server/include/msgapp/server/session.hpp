@@ -13,7 +13,9 @@ namespace msgapp::server {
 // returns only after the hub has seen every connection detach).
 awaitable<void> run_session(tcp::socket socket, conn_id id, hub& the_hub, const config& cfg);
 // The same over TLS, with the server's `context` (kept alive by the session that uses it).
-awaitable<void> run_session(tcp::socket socket, tls::context_ptr context, conn_id id, hub& the_hub,
-                            const config& cfg);
+// `handshaking` counts handshakes in progress: the caller counted this one in, and the
+// session counts it out when its handshake ends, however it ends.
+awaitable<void> run_session(tcp::socket socket, tls::context_ptr context, std::size_t& handshaking,
+                            conn_id id, hub& the_hub, const config& cfg);
 
 }  // namespace msgapp::server
