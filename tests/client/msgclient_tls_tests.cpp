@@ -36,17 +36,22 @@ client_ptr start_tls_client(const tls_server_process& srv, std::vector<std::stri
   return std::make_unique<child_process>(client_path, args);
 }
 
+// msgclient over TLS trusting the test CA, logged in as `user`.
+client_ptr tls_logged_in(const tls_server_process& srv, const std::string& user,
+                         std::string host = "127.0.0.1") {
+  auto c = start_tls_client(srv, {"--tls", "--ca", certificates().ca(), "--user", user},
+                            std::move(host));
+  c->type(password_of(user));
+  wait_for(*c, "welcome, " + user);
+  return c;
+}
+
 }  // namespace
 
 TEST_CASE("msgclient: --tls --ca logs in and chats over TLS, by name and by address") {
   tls_server_process srv;
-  auto alice =
-      start_tls_client(srv, {"--tls", "--ca", certificates().ca(), "--user", "alice"}, "localhost");
-  alice->type(password_of("alice"));
-  wait_for(*alice, "welcome, alice");
-  auto bob = start_tls_client(srv, {"--tls", "--ca", certificates().ca(), "--user", "bob"});
-  bob->type(password_of("bob"));
-  wait_for(*bob, "welcome, bob");
+  auto alice = tls_logged_in(srv, "alice", "localhost");
+  auto bob = tls_logged_in(srv, "bob");
   alice->type("message bob over TLS");
   wait_for(*bob, "over TLS");
   bob->type("logout");
@@ -89,12 +94,8 @@ TEST_CASE("msgclient: without --tls, a TLS server is an error with a hint") {
 
 TEST_CASE("msgclient: with the server over TLS, a private session is encrypted too") {
   tls_server_process srv;
-  auto alice = start_tls_client(srv, {"--tls", "--ca", certificates().ca(), "--user", "alice"});
-  alice->type(password_of("alice"));
-  wait_for(*alice, "welcome, alice");
-  auto bob = start_tls_client(srv, {"--tls", "--ca", certificates().ca(), "--user", "bob"});
-  bob->type(password_of("bob"));
-  wait_for(*bob, "welcome, bob");
+  auto alice = tls_logged_in(srv, "alice");
+  auto bob = tls_logged_in(srv, "bob");
 
   alice->type("startprivate bob");
   wait_for(*alice, "private session with bob started (encrypted)");

@@ -99,6 +99,16 @@ inline awaitable<server_line> start_private(p2p_user& asker, std::string peer) {
   co_return std::move(*reply);
 }
 
+// Both sides report the session with the other started.
+inline awaitable<void> expect_started(p2p_user& asker, p2p_user& peer) {
+  const auto at_asker = co_await asker.next();
+  CHECK(at_asker.what == event_kind::started);
+  CHECK(at_asker.peer == peer.name);
+  const auto at_peer = co_await peer.next();
+  CHECK(at_peer.what == event_kind::started);
+  CHECK(at_peer.peer == asker.name);
+}
+
 // What msgclient does between `startprivate` and the direct connection: the peer's client
 // accepts the offer, the asker's client connects. Returns the token, once both sides report
 // the session started.
@@ -114,12 +124,7 @@ inline awaitable<std::string> open_private(p2p_user& asker, p2p_user& peer) {
   REQUIRE(accepted->kind == line_kind::ok);
   const auto ready = co_await next_event_of(asker.server, "private-ready");
   asker.sessions.connect(ready);
-  const auto at_asker = co_await asker.next();
-  CHECK(at_asker.what == event_kind::started);
-  CHECK(at_asker.peer == peer.name);
-  const auto at_peer = co_await peer.next();
-  CHECK(at_peer.what == event_kind::started);
-  CHECK(at_peer.peer == asker.name);
+  co_await expect_started(asker, peer);
   co_return offer.text;
 }
 

@@ -48,15 +48,6 @@ awaitable<protocol::private_ready_event> ready_to_call(p2p_user& asker, p2p_user
   co_return typed_ready(co_await next_event_of(asker.server, "private-ready"));
 }
 
-awaitable<void> expect_started(p2p_user& asker, p2p_user& peer) {
-  const auto at_asker = co_await asker.next();
-  CHECK(at_asker.what == event_kind::started);
-  CHECK(at_asker.peer == peer.name);
-  const auto at_peer = co_await peer.next();
-  CHECK(at_peer.what == event_kind::started);
-  CHECK(at_peer.peer == asker.name);
-}
-
 // One direction of the tap: passes bytes on and keeps a copy; passes the end on too.
 awaitable<void> pass(tcp::socket& from, tcp::socket& to, std::shared_ptr<std::string> seen) {
   std::array<char, 4096> chunk;
