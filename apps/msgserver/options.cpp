@@ -4,6 +4,8 @@
 
 #include <msgapp/cli/command_line.hpp>
 
+#include "limit_options.hpp"
+
 namespace msgapp::apps {
 namespace {
 
@@ -90,6 +92,7 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   app.add_option("--tls-handshakes", out.config.tls_handshakes,
                  "TLS handshakes in progress at once; a connection past them is closed")
       ->capture_default_str();
+  add_limit_options(app, out.config);
   app.add_option("--log-level", out.log_level,
                  "trace, debug, info, warn, error or off (logs go to stderr)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))  // not protocol

@@ -58,6 +58,33 @@ TEST_CASE("msgserver --help describes every option and exits 0", "[msgserver]") 
   }
 }
 
+TEST_CASE("msgserver's limit options reach the server", "[msgserver]") {
+  // Two of the Limits group, each seen from a client: a shorter line limit and a lower
+  // strike count. The options are one declaration each (limit_options.cpp), so two stand
+  // for the mechanism.
+  running_server server("info", {"--max-line", "100", "--login-attempts", "1"});
+  const auto alice = server.login("alice", alice_password);
+  REQUIRE(alice->send_line("broadcast " + std::string(120, 'x')));
+  const auto too_long = alice->read_reply();
+  REQUIRE(too_long);
+  CHECK_THAT(*too_long, Catch::StartsWith("error line-too-long") && Catch::Contains("100 bytes"));
+
+  const auto bob = server.connect();
+  REQUIRE(bob->send_line("login bob wrong-password"));
+  const auto refused = bob->read_reply();
+  REQUIRE(refused);
+  CHECK_THAT(*refused, Catch::StartsWith("error login-blocked"));
+}
+
+TEST_CASE("msgserver --help lists the Limits group with durations in milliseconds", "[msgserver]") {
+  const auto r = run_server({"--help"});
+  REQUIRE(r.status == 0);
+  for (const char* option : {"Limits:", "--max-connections", "--store-backlog", "--page-bytes",
+                             "--write-timeout-ms MS=10000", "--tls-close-ms MS=500"}) {
+    CHECK_THAT(r.out, Catch::Contains(option));
+  }
+}
+
 TEST_CASE("msgserver --version prints a version and exits 0", "[msgserver]") {
   const auto r = run_server({"--version"});
   INFO("stdout: " << r.out << "\nstderr: " << r.err);

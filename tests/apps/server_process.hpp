@@ -204,10 +204,15 @@ inline const std::string accounts = "alice " + alice_password + "\nbob " + bob_p
 struct running_server : server_process {
   temp_dir dir;
 
-  explicit running_server(const std::string& log_level = "info") {
+  // `extra`: more options, after the usual ones.
+  explicit running_server(const std::string& log_level = "info",
+                          const std::vector<std::string>& extra = {}) {
     const auto creds = dir.write("creds.txt", accounts);
-    start({"0", "60", "600", "--credentials", creds, "--bind", "127.0.0.1", "--log-level",
-           log_level, "--data-dir", dir.path_of("data")});
+    std::vector<std::string> args{
+        "0",           "60",      "600",        "--credentials",    creds, "--bind", "127.0.0.1",
+        "--log-level", log_level, "--data-dir", dir.path_of("data")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    start(args);
   }
   ~running_server() { proc.reset(); }  // the server goes before its directory
 };

@@ -1,0 +1,60 @@
+// The "Limits" options: memory and time bounds of the server, each defaulting to config.hpp's.
+#include "limit_options.hpp"
+
+#include <string>
+
+namespace msgapp::apps {
+namespace {
+
+constexpr const char* group = "Limits";
+
+template <typename T>
+void add_count(CLI::App& app, const std::string& name, T& value, const std::string& what) {
+  app.add_option(name, value, what)->group(group)->capture_default_str();
+}
+
+// Durations are whole milliseconds on the command line, so sub-second bounds stay exact.
+void add_ms(CLI::App& app, const std::string& name, std::chrono::milliseconds& value,
+            const std::string& what) {
+  app.add_option_function<std::uint64_t>(
+         name, [&value](std::uint64_t ms) { value = std::chrono::milliseconds(ms); }, what)
+      ->group(group)
+      ->type_name("MS")
+      ->default_str(std::to_string(value.count()));
+}
+
+}  // namespace
+
+void add_limit_options(CLI::App& app, server::config& cfg) {
+  add_count(app, "--login-attempts", cfg.login_attempts,
+            "wrong passwords in a row that block a name for block_duration");
+  add_count(app, "--max-connections", cfg.max_connections,
+            "connections at once; past it a new one gets `error server-full`");
+  add_count(app, "--outbox-bytes", cfg.outbox_bytes,
+            "unsent output one connection may hold; past it the connection is cut off");
+  add_count(app, "--hub-inbox", cfg.hub_inbox, "requests waiting for the hub at once");
+  add_count(app, "--max-batch", cfg.max_batch, "commands one session hands the hub at once");
+  add_count(app, "--page-messages", cfg.page_messages,
+            "offline messages sent at once after login; the next page follows when read");
+  add_count(app, "--page-bytes", cfg.page_bytes, "bytes of text in one page of offline messages");
+  add_count(app, "--store-backlog", cfg.store_backlog,
+            "operations waiting for the database; past it changes are refused with not-saved");
+  add_count(app, "--private-offers", cfg.private_offers,
+            "private-session offers one user may have open; the oldest goes first");
+  add_count(app, "--token-bits", cfg.token_bits, "random bits in a private-session token");
+  add_count(app, "--max-line", cfg.limits.max_line, "bytes of one line, with its newline");
+  add_count(app, "--max-text", cfg.limits.max_text, "bytes of message or broadcast text");
+  add_count(app, "--max-password", cfg.limits.max_password, "bytes of a password");
+  add_ms(app, "--write-timeout-ms", cfg.write_timeout,
+         "one write to a client may take this long, then the client is cut off");
+  add_ms(app, "--shutdown-grace-ms", cfg.shutdown_grace,
+         "how long shutdown waits for output to reach the clients");
+  add_ms(app, "--private-offer-ms", cfg.private_offer_lifetime,
+         "how long a private-session offer stays good");
+  add_ms(app, "--tls-handshake-ms", cfg.tls_handshake_timeout,
+         "a TLS client that has not finished its handshake by then is cut off");
+  add_ms(app, "--tls-close-ms", cfg.tls_close_timeout,
+         "how long the server's close_notify may take to leave");
+}
+
+}  // namespace msgapp::apps
