@@ -61,6 +61,7 @@ std::size_t sockets_needed(std::string_view workload, const bench_options& o) {
   if (workload == "fanout") return o.users + 64;
   if (workload == login_workload) return o.in_flight + 64;
   if (workload == offline_workload) return 2 * o.senders + 64;
+  if (workload == "soak") return o.users + 8 * o.abusers + 64;
   return 2 * o.pairs + 64;
 }
 
@@ -101,8 +102,9 @@ int run(const std::string& workload, bench_options o) {
   const bench_context ctx(o, *adapter, msgapp::tcp::endpoint(address, o.port), io.get_executor(),
                           tls);
 
-  if (workload == "smoke") {
-    auto status = asio::co_spawn(io, run_smoke(ctx), asio::use_future);
+  if (workload == "smoke" || workload == "soak") {
+    auto status =
+        asio::co_spawn(io, workload == "smoke" ? run_smoke(ctx) : run_soak(ctx), asio::use_future);
     io.run();
     return status.get();
   }
@@ -208,6 +210,23 @@ int main(int argc, char** argv) {
   opts["smoke"].duration_s = 10;
   add_target_options(smoke, opts["smoke"]);
   add_message_options(smoke, opts["smoke"]);
+
+  auto* soak = app.add_subcommand(
+      "soak",
+      "chatters and hostile clients for a while, then: is the server whole? (--server-pid)");
+  opts["soak"].users = 64;
+  opts["soak"].duration_s = 30;
+  opts["soak"].drain_s = 10;
+  opts["soak"].setup_concurrency = 16;
+  add_target_options(soak, opts["soak"]);
+  soak->add_option("--clients", opts["soak"].users, "chatters (every eighth floods)")
+      ->check(CLI::Range(std::size_t{2}, std::size_t{10'000}))
+      ->capture_default_str();
+  soak->add_option("--abusers", opts["soak"].abusers, "hostile clients at the same time")
+      ->capture_default_str();
+  soak->add_option("--seconds", opts["soak"].duration_s, "seconds of load")->capture_default_str();
+  soak->add_option("--drain", opts["soak"].drain_s, "seconds allowed for the last replies")
+      ->capture_default_str();
 
   auto* gen = app.add_subcommand("gen-credentials", "write a credentials file for msgserver");
   std::size_t gen_count = 0;

@@ -33,6 +33,7 @@ struct bench_options {
   std::size_t senders = 4;
   std::size_t connections = 5000;
   std::size_t in_flight = 8;
+  std::size_t abusers = 16;  // soak: hostile clients beside the `users` chatters
   std::size_t text_size = 64;
   double duration_s = 5;
   std::uint64_t count = 0;  // messages per sender; 0 means until duration_s

@@ -173,7 +173,10 @@ void hub_state::shut_down(moment now) {
   const auto notice = make_line(protocol::format_shutdown("the server is shutting down"));
   for (auto& [id, c] : connections_) {
     if (c.detached) continue;
-    send(c, notice);       // after any reply still waiting for its commit
+    // Ahead of everything still queued or waiting for a commit: a client that reads slowly,
+    // or whose replies wait for a busy store, is told at once, not after the grace period.
+    // What follows the notice still goes out while the grace period lasts.
+    c.out->say_last(notice);
     forget_login(c, now);  // everyone is leaving: no presence notices
     close_gracefully(c);
   }

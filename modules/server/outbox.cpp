@@ -14,6 +14,15 @@ outbox::push_result outbox::push(shared_line line) {
   return push_result::queued;
 }
 
+outbox::push_result outbox::push_front(shared_line line, std::size_t in_flight) {
+  if (state_ != state::open) return push_result::dropped;
+  bytes_ += line->size();
+  const std::size_t kept =
+      std::min(std::max<std::size_t>(in_flight, front_written_ > 0 ? 1 : 0), lines());
+  lines_.insert(lines_.begin() + static_cast<std::ptrdiff_t>(head_ + kept), std::move(line));
+  return push_result::queued;
+}
+
 void outbox::close_after_flush() {
   if (state_ == state::open) state_ = empty() ? state::closed : state::closing;
 }

@@ -84,11 +84,12 @@ class basic_connection final : public line_sink,
   // none: eof when the client left, operation_aborted when we closed the connection.
   awaitable<tl::expected<line, std::error_code>> read_line();
   // A line that has already arrived, without waiting (same lifetime rule as read_line).
-  std::optional<line> buffered_line() { return framer_.next(); }
+  std::optional<line> buffered_line() { return discarding_ ? std::nullopt : framer_.next(); }
 
   bool deliver(shared_line line) override;
   void close_after_flush() override;
   void abort() override;
+  bool say_last(shared_line notice) override;
   void when_written(std::function<void()> ready) override;
 
  private:
@@ -101,6 +102,7 @@ class basic_connection final : public line_sink,
   void flush();
   void write_now() requires writes_without_waiting<Stream>;
   static awaitable<void> wait_and_write(std::shared_ptr<basic_connection> self);
+  void schedule_flush();
   void close_if_done();
   static awaitable<void> say_goodbye(std::shared_ptr<basic_connection> self) requires
       says_goodbye<Stream>;
@@ -116,6 +118,11 @@ class basic_connection final : public line_sink,
   writer writer_ = writer::idle;
   bool eof_ = false;      // the client sent eof: never read again
   bool closing_ = false;  // saying goodbye: the session reads no more
+  // After say_last: input is read and dropped, and (TCP) the end is a half-close that waits
+  // for the client's own close, so unread input cannot turn it into a reset that would
+  // destroy the notice on its way. The hub's grace period bounds the wait.
+  bool discarding_ = false;
+  std::size_t lines_in_flight_ = 0;  // held by an async_write_some: push_front keeps them first
   // when_written()'s callback: allocated only while a page of offline messages waits, so
   // an idle connection pays one pointer for it.
   std::unique_ptr<std::function<void()>> on_written_;
@@ -149,7 +156,7 @@ template <typename Stream>
 awaitable<tl::expected<typename basic_connection<Stream>::line, std::error_code>>
 basic_connection<Stream>::read_line() {
   for (;;) {
-    if (auto next = framer_.next()) co_return *next;
+    if (auto next = buffered_line()) co_return *next;
     if (eof_) co_return tl::unexpected(std::error_code(net::error::eof));
     if (!socket().is_open() || closing_)
       co_return tl::unexpected(std::error_code(net::error::operation_aborted));
@@ -178,7 +185,7 @@ template <typename Stream>
 bool basic_connection<Stream>::feed(std::error_code ec, std::string_view bytes) {
   if (ec == net::error::eof) {
     eof_ = true;  // never read again after eof (Asio 1.22 may not complete a later read)
-    if (framer_.buffered() > 0) framer_.feed("\n");  // a last line without its '\n' counts
+    if (framer_.buffered() > 0 && !discarding_) framer_.feed("\n");  // a last line counts
     return true;
   }
   if (stream_ends<Stream>::truncated(ec)) {
@@ -186,7 +193,7 @@ bool basic_connection<Stream>::feed(std::error_code ec, std::string_view bytes) 
     return true;
   }
   if (ec) return false;
-  framer_.feed(bytes);
+  if (!discarding_) framer_.feed(bytes);
   return true;
 }
 
@@ -194,12 +201,25 @@ template <typename Stream>
 bool basic_connection<Stream>::deliver(shared_line line) {
   const auto result = out_.push(std::move(line));
   if (result == outbox::push_result::full) return false;
-  if (result == outbox::push_result::queued && writer_ == writer::idle) {
-    // Write after the hub's current turn, so every line queued in that turn leaves together.
-    writer_ = writer::posted;
-    flush_list::schedule(socket().get_executor(), this->shared_from_this());
-  }
+  if (result == outbox::push_result::queued) schedule_flush();
   return true;  // queued, or dropped because we are already ending
+}
+
+template <typename Stream>
+bool basic_connection<Stream>::say_last(shared_line notice) {
+  if (out_.push_front(std::move(notice), lines_in_flight_) != outbox::push_result::queued)
+    return false;
+  discarding_ = true;
+  schedule_flush();
+  return true;
+}
+
+template <typename Stream>
+void basic_connection<Stream>::schedule_flush() {
+  if (writer_ != writer::idle) return;  // the writer coroutine takes new lines as it goes
+  // Write after the hub's current turn, so every line queued in that turn leaves together.
+  writer_ = writer::posted;
+  flush_list::schedule(socket().get_executor(), this->shared_from_this());
 }
 
 template <typename Stream>
@@ -256,9 +276,11 @@ awaitable<void> basic_connection<Stream>::wait_and_write(std::shared_ptr<basic_c
       // returns only once the losing operation has completed, so they outlive the write.
       outbox::gather_buffers buffers;
       const std::size_t count = self->out_.gather(buffers);
+      self->lines_in_flight_ = count;
       auto result =
           co_await (self->stream_.async_write_some(std::span(buffers.data(), count), use_nothrow) ||
                     timer.async_wait(use_nothrow));
+      self->lines_in_flight_ = 0;
       if (result.index() == 1 || std::get<0>(std::get<0>(result))) {
         self->abort();
         break;
@@ -306,6 +328,9 @@ void basic_connection<Stream>::close_if_done() {
     closing_ = true;
     net::co_spawn(socket().get_executor(), say_goodbye(this->shared_from_this()),
                   log_and_contain{"a connection's goodbye"});
+  } else if (discarding_) {
+    std::error_code ignored;
+    socket().shutdown(tcp::socket::shutdown_send, ignored);  // the session reads on, to eof
   } else {
     close_socket();
   }

@@ -22,6 +22,10 @@ class line_sink {
   virtual void close_after_flush() = 0;
   // Ends the connection now; queued output is dropped.
   virtual void abort() = 0;
+  // Shutdown's notice: queued ahead of everything not yet sent, whatever the bound, and from
+  // now on the connection reads nothing more (what the client still sends is dropped). False
+  // when the connection is already ending. A sink without a queue of its own just delivers.
+  virtual bool say_last(shared_line notice) { return deliver(std::move(notice)); }
   // Calls `ready` once everything queued so far has been written (after the current turn,
   // never from inside this call). Used to send a long offline queue a page at a time. A
   // connection that ends first never calls it.

@@ -39,6 +39,11 @@ class outbox {
   explicit outbox(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
   push_result push(shared_line line);
+  // Queues `line` ahead of every line not yet begun, past the byte bound: shutdown's notice
+  // must reach a client whose outbox is full. A line partly written is finished first, so the
+  // stream stays whole lines, and so are the first `in_flight` lines (an asynchronous write
+  // holds them). Only while open, like push().
+  push_result push_front(shared_line line, std::size_t in_flight = 0);
   void close_after_flush();
   void abort();  // drops everything queued
 
@@ -51,7 +56,7 @@ class outbox {
 
   state current() const { return state_; }
   bool empty() const { return head_ == lines_.size(); }
-  std::size_t bytes() const { return bytes_; }  // unsent bytes, bounded by max_bytes
+  std::size_t bytes() const { return bytes_; }  // unsent: max_bytes at most, plus push_front's
   std::size_t lines() const { return lines_.size() - head_; }
 
  private:
