@@ -134,6 +134,9 @@ std::string private_line(const client::p2p_event& e, std::chrono::system_clock::
       return error_line(fmt::format("private session with {} failed: {}", e.peer, e.text));
     case kind::unasked:
       return fmt::format("ignored a private session with {} that you did not ask for", e.peer);
+    case kind::caller_refused:
+      return error_line(
+          fmt::format("a private session from {} could not be set up: {}", e.address, e.text));
     case kind::ended:
       break;
   }

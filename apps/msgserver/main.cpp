@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
     spdlog::critical("bad configuration: {}", valid.error());
     return 1;
   }
-  const auto accounts = server::load_credentials(options.credentials_path, options.config.limits);
+  const auto accounts = server::load_credentials(options.credentials_path, options.config.limits,
+                                                 options.credentials_bytes);
   if (!accounts) {
     spdlog::critical("{}", accounts.error());
     return 1;

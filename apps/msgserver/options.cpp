@@ -39,6 +39,11 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   app.add_option("--credentials", out.credentials_path,
                  "accounts file, one `username password` or `username <hash>` per line")
       ->capture_default_str();
+  std::size_t credentials_mb = out.credentials_bytes >> 20;
+  app.add_option("--credentials-mb", credentials_mb,
+                 "MiB the credentials file may hold; a bigger one is refused at start")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{4096}))
+      ->capture_default_str();
   app.add_option("--bind", out.config.bind_address, "address to listen on")->capture_default_str();
 
   // Durable state (docs/architecture.md, "Durable state").
@@ -112,6 +117,7 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   out.store.data_dir = data_dir;
   out.store.sync = sync == "full" ? store::sync_mode::full : store::sync_mode::normal;
   out.config.store_bytes = store_mb << 20;
+  out.credentials_bytes = credentials_mb << 20;
   out.store.max_file_bytes = file_mb << 20;
   out.config.login_history = std::chrono::hours(24 * history_days);
   out.config.port = static_cast<std::uint16_t>(*port_number);

@@ -5,6 +5,7 @@
 #include <variant>
 
 #include <msgapp/server/config.hpp>
+#include <msgapp/server/credentials.hpp>
 #include <msgapp/store/sqlite.hpp>
 
 namespace msgapp::apps {
@@ -13,6 +14,7 @@ struct server_options {
   server::config config;
   store::sqlite_options store;  // msgapp-data/ in the working directory unless told otherwise
   std::string credentials_path = "credentials.txt";
+  std::size_t credentials_bytes = server::default_credentials_bytes;  // --credentials-mb
   std::string log_level = "info";
 };
 

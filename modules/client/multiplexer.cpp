@@ -3,6 +3,8 @@
 #include "multiplexer.hpp"
 
 #include <msgapp/net/contain.hpp>
+#include <msgapp/protocol/reply.hpp>
+#include <msgapp/protocol/words.hpp>
 
 namespace msgapp::client {
 
@@ -52,9 +54,19 @@ void multiplexer::take(std::string_view raw) {
   event_line line;
   static_cast<server_line&>(line) = protocol::parse_server_line(raw);
   const bool reply = line.kind == line_kind::ok || line.kind == line_kind::error;
+  if (line.kind == line_kind::event && !awaited_.empty() && gather(raw)) return;
   if (reply && !awaited_.empty()) {
     const auto slot = std::move(awaited_.front());
     awaited_.pop_front();
+    if (!gathered_.empty()) {
+      // `users <gathered> <the reply's own names>`: the reply as if it had come in one line.
+      const std::string_view head = protocol::words::users;
+      if (line.kind == line_kind::ok && line.text.starts_with(head)) {
+        line.text = std::string(head).append(gathered_).append(line.text.substr(head.size()));
+      }
+      gathered_.clear();
+      gathered_.shrink_to_fit();
+    }
     if (slot) slot->try_send(std::error_code{}, server_line(std::move(line)));  // its one value
     return;
   }
@@ -64,6 +76,21 @@ void multiplexer::take(std::string_view raw) {
     return end(error_of(std::errc::no_buffer_space));
   }
   ++kept_;
+}
+
+// A `users ...` continuation belongs to the oldest awaited reply, which the server sends
+// right after its last continuation line.
+bool multiplexer::gather(std::string_view raw) {
+  const auto names = protocol::parse_users_continuation(raw);
+  if (!names) return false;
+  for (const auto& n : *names) {
+    if (gathered_.size() + 1 + n.size() > max_gathered_reply) {
+      end(error_of(std::errc::no_buffer_space));
+      return true;
+    }
+    gathered_.append(" ").append(n);
+  }
+  return true;
 }
 
 // The only coroutine that writes. Everything queued goes out in one write.

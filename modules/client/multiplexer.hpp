@@ -49,15 +49,17 @@ class multiplexer {
   static awaitable<void> read_lines(std::shared_ptr<multiplexer> self);
   static awaitable<void> write_lines(std::shared_ptr<multiplexer> self);
   void take(std::string_view raw);
+  bool gather(std::string_view raw);  // true: a continuation of the awaited reply, taken
 
   tls::context_ptr context_;  // before stream_: it must outlive it
   tls::stream stream_;
   std::string buffer_;                               // received bytes not yet a whole line
   std::deque<std::shared_ptr<reply_slot>> awaited_;  // oldest first, as the replies will come
-  std::deque<unsent> unsent_;                        // for the writer, oldest first
-  net::steady_timer writer_idle_;                    // cancelled to wake the writer
-  channel<event_line> events_;                       // bounded: max_kept_events
-  std::size_t kept_ = 0;                             // events in events_ not yet taken
+  std::string gathered_;       // " name name ...": continuation lines of the oldest awaited reply
+  std::deque<unsent> unsent_;  // for the writer, oldest first
+  net::steady_timer writer_idle_;  // cancelled to wake the writer
+  channel<event_line> events_;     // bounded: max_kept_events
+  std::size_t kept_ = 0;           // events in events_ not yet taken
   bool ended_ = false;
   std::error_code end_error_;
 };

@@ -166,9 +166,32 @@ awaitable<std::optional<std::string>> screen_caller(impl_ptr self, conn_ptr conn
   co_return hello->user;
 }
 
-awaitable<void> greet_caller(impl_ptr self, conn_ptr conn) {
+// Counts a caller against its address (counted at accept) until its screening is over.
+class address_scope {
+ public:
+  address_scope(impl_ptr self, net::ip::address from) : self_(std::move(self)), from_(from) {}
+  ~address_scope() {
+    const auto it = self_->callers.find(from_);
+    if (it != self_->callers.end() && --it->second == 0) self_->callers.erase(it);
+  }
+  address_scope(const address_scope&) = delete;
+  address_scope& operator=(const address_scope&) = delete;
+
+ private:
+  impl_ptr self_;
+  net::ip::address from_;
+};
+
+awaitable<std::optional<std::string>> screen_from(impl_ptr self, conn_ptr conn,
+                                                  net::ip::address from,
+                                                  protocol::line_framer& framer) {
+  address_scope counted(self, from);
+  co_return co_await screen_caller(self, std::move(conn), framer);
+}
+
+awaitable<void> greet_caller(impl_ptr self, conn_ptr conn, net::ip::address from) {
   protocol::line_framer framer(self->cfg.max_line);
-  const auto caller = co_await screen_caller(self, conn, framer);
+  const auto caller = co_await screen_from(self, conn, from, framer);
   if (!caller) {
     close_quietly(conn->stream);
     co_return;
@@ -188,12 +211,26 @@ awaitable<void> accept_callers(impl_ptr self) {
       co_await sleep_for(milliseconds(100));
       continue;
     }
-    if (self->connecting.size() >= self->cfg.max_handshakes) continue;  // closed on the spot
+    std::error_code gone;
+    const auto from = socket.remote_endpoint(gone).address();
+    if (gone) continue;
+    // Past a bound the connection is closed on the spot (`socket` goes), and the user told.
+    if (self->connecting.size() >= self->cfg.max_handshakes) {
+      self->refuse_caller(from, "too many private sessions are being set up at once");
+      continue;
+    }
+    if (const auto it = self->callers.find(from);
+        it != self->callers.end() && it->second >= self->cfg.max_handshakes_per_address) {
+      self->refuse_caller(from, "too many connections from that address are being set up at once");
+      continue;
+    }
     auto caller = self->listener_tls
                       ? std::make_shared<peer_conn>(std::move(socket), self->listener_tls)
                       : std::make_shared<peer_conn>(std::move(socket));
-    self->connecting.insert(caller);  // counted now, so a burst cannot overshoot the bound
-    net::co_spawn(self->ex, greet_caller(self, std::move(caller)),
+    // Counted now, so a burst cannot overshoot the bounds.
+    self->connecting.insert(caller);
+    ++self->callers[from];
+    net::co_spawn(self->ex, greet_caller(self, std::move(caller), from),
                   log_and_contain{"a private caller"});
   }
 }

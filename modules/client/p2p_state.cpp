@@ -69,6 +69,25 @@ void private_sessions::impl::adopt(const link_ptr& link) {
   emit(e);
 }
 
+void private_sessions::impl::refuse_caller(const net::ip::address& from, std::string why) {
+  const auto now = std::chrono::steady_clock::now();
+  if (const auto it = noticed.find(from); it != noticed.end()) {
+    if (now - it->second < cfg.refusal_notice_interval) return;
+    it->second = now;
+  } else {
+    std::erase_if(noticed, [&](const auto& told) {
+      return now - told.second >= cfg.refusal_notice_interval;
+    });
+    if (noticed.size() >= cfg.max_noticed_addresses) return;  // many addresses: told enough
+    noticed.emplace(from, now);
+  }
+  p2p_event e;
+  e.what = p2p_event::kind::caller_refused;
+  e.address = from.to_string();
+  e.text = std::move(why);
+  emit(e);
+}
+
 void private_sessions::impl::release(const link_ptr& link, end_reason why) {
   live.erase(link);
   if (is_current(link)) {

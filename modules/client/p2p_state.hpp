@@ -2,6 +2,7 @@
 // One thread runs everything, so nothing here needs a lock.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <set>
@@ -63,6 +64,9 @@ struct private_sessions::impl {
   void release(const link_ptr& link, end_reason why);
   // No new sessions: closes the listener and every handshake in progress.
   void stop_listening();
+  // A caller from `from` was closed on the spot: tell the user (caller_refused), unless that
+  // address was told about recently.
+  void refuse_caller(const net::ip::address& from, std::string why);
 
   net::any_io_executor ex;
   std::string me;
@@ -78,7 +82,9 @@ struct private_sessions::impl {
   std::map<std::string, link_ptr, std::less<>> sessions;  // what the user sees, one per peer
   std::set<link_ptr> live;        // every running session, including ones saying bye
   std::set<conn_ptr> connecting;  // handshakes in progress (at most max_handshakes)
-  net::steady_timer changed;      // never expires; cancelled when a session ends
+  std::map<net::ip::address, std::size_t> callers;  // of those, incoming ones per address
+  std::map<net::ip::address, std::chrono::steady_clock::time_point> noticed;  // last told
+  net::steady_timer changed;  // never expires; cancelled when a session ends
   bool closed = false;
 };
 using impl_ptr = std::shared_ptr<private_sessions::impl>;

@@ -170,6 +170,33 @@ std::string format(const ok_reply& r) {
   return std::visit(formatter{}, r);
 }
 
+std::vector<std::string> format_lines(const users_reply& r, std::size_t max_line) {
+  // Every line gets the room of the longest head, `ok users`, and its '\n'.
+  const std::size_t head = words::ok.size() + 1 + words::users.size();
+  const std::size_t room = max_line > head + 1 ? max_line - head - 1 : 0;
+  std::vector<std::string> lines;
+  std::string names;  // " a b c" of the line being filled
+  for (const auto& n : r.names) {
+    // A name longer than a whole line still goes, alone: names are far shorter than lines.
+    if (!names.empty() && names.size() + 1 + n.size() > room) {
+      lines.push_back(std::string(words::users).append(names).append("\n"));
+      names.clear();
+    }
+    names.append(" ").append(n);
+  }
+  std::string last;
+  last.reserve(head + names.size() + 1);
+  last.append(words::ok).append(" ").append(words::users).append(names).append("\n");
+  lines.push_back(std::move(last));
+  return lines;
+}
+
+std::optional<std::vector<std::string>> parse_users_continuation(std::string_view line) {
+  if (!take_prefix(line, words::users)) return std::nullopt;
+  auto parsed = parse_users(line);
+  return std::move(std::get<users_reply>(*parsed).names);
+}
+
 std::optional<ok_reply> parse_ok_reply(std::string_view line) {
   if (!take_prefix(line, words::ok)) return std::nullopt;
   return parse_ok_text(line);

@@ -4,7 +4,6 @@
 #include <charconv>
 #include <fstream>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -40,6 +39,11 @@ std::optional<std::size_t> memory_kib(std::string_view hash) {
   const auto [end, ec] = std::from_chars(first, hash.data() + hash.size(), kib);
   if (ec != std::errc{} || end == first) return std::nullopt;
   return kib;
+}
+
+std::string line_too_long(std::string_view file_name, std::size_t line_no) {
+  return fmt::format("{}:{}: the line is longer than {} bytes", file_name, line_no,
+                     max_credentials_line);
 }
 
 }  // namespace
@@ -90,6 +94,8 @@ tl::expected<credentials, std::string> parse_credentials(std::string_view text,
     const auto nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
     text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    if (line.size() > max_credentials_line)
+      return tl::unexpected(line_too_long(file_name, line_no));
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
 
     const auto first = line.find_first_not_of(" \t");
@@ -115,6 +121,9 @@ tl::expected<credentials, std::string> parse_credentials(std::string_view text,
       if (auto ok = check_hash(password); !ok) {
         return fail(fmt::format("bad hash for '{}': {}", name, ok.error()));
       }
+    } else if (!protocol::is_valid_utf8(password)) {
+      // A client can only send UTF-8, so such a password could never log in.
+      return fail(fmt::format("the password for '{}' is not valid UTF-8", name));
     } else if (!protocol::is_valid_password(password, lim)) {
       return fail(
           fmt::format("bad password for '{}' (1 to {} bytes, no spaces)", name, lim.max_password));
@@ -128,12 +137,37 @@ tl::expected<credentials, std::string> parse_credentials(std::string_view text,
 }
 
 tl::expected<credentials, std::string> load_credentials(const std::string& path,
-                                                        const protocol::limits& lim) {
+                                                        const protocol::limits& lim,
+                                                        std::size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return tl::unexpected(fmt::format("{}: cannot open the credentials file", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_credentials(text.str(), path, lim);
+  // Read a chunk at a time and check the bounds as we go: the file may be a device or a pipe
+  // that never ends.
+  std::string text;
+  std::array<char, 64 * 1024> chunk;
+  std::size_t line_no = 1;
+  std::size_t line_bytes = 0;
+  for (;;) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    const std::string_view got(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    if (got.empty()) break;
+    if (text.size() + got.size() > max_bytes) {
+      return tl::unexpected(fmt::format(
+          "{}: the credentials file is bigger than {} bytes, the limit (--credentials-mb)", path,
+          max_bytes));
+    }
+    for (const char ch : got) {
+      if (ch == '\n') {
+        ++line_no;
+        line_bytes = 0;
+      } else if (++line_bytes > max_credentials_line) {
+        return tl::unexpected(line_too_long(path, line_no));
+      }
+    }
+    text.append(got);
+  }
+  if (in.bad()) return tl::unexpected(fmt::format("{}: cannot read the credentials file", path));
+  return parse_credentials(text, path, lim);
 }
 
 std::size_t plain_passwords(const credentials& accounts) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "msgapp/protocol/reply.hpp"
 #include "msgapp/protocol/server_line.hpp"
 #include "msgapp/server/hub_state.hpp"
 
@@ -98,19 +99,22 @@ void hub_state::on(conn_state& c, const protocol::broadcast_cmd& cmd, moment now
   reply_ok(c, protocol::broadcast_reply{sent, skipped > 0});
 }
 
-namespace {
-protocol::users_reply user_list(std::vector<std::string> names) {
+// A long list goes as continuation lines ahead of its reply, each within the line limit; all
+// in this turn, so no other line comes between them.
+void hub_state::reply_users(conn_state& c, std::vector<std::string> names) {
   std::sort(names.begin(), names.end());
-  return protocol::users_reply{std::move(names)};
+  const protocol::users_reply reply{std::move(names)};
+  for (auto& line : protocol::format_lines(reply, cfg_.limits.max_line)) {
+    if (!send(c, make_line(std::move(line)))) return;  // cut off at the end of the turn
+  }
 }
-}  // namespace
 
 void hub_state::on(conn_state& c, const protocol::whoelse_cmd&, moment) {
   std::vector<std::string> names;
   for (const auto& [name, acc] : accounts_) {
     if (acc.online && name != c.user && !acc.blocked.contains(c.user)) names.push_back(name);
   }
-  reply_ok(c, user_list(std::move(names)));
+  reply_users(c, std::move(names));
 }
 
 void hub_state::on(conn_state& c, const protocol::whoelsesince_cmd& cmd, moment now) {
@@ -123,7 +127,7 @@ void hub_state::on(conn_state& c, const protocol::whoelsesince_cmd& cmd, moment 
     const bool recent = acc.last_seen && now.wall - *acc.last_seen <= window;
     if (acc.online || recent) names.push_back(name);
   }
-  reply_ok(c, user_list(std::move(names)));
+  reply_users(c, std::move(names));
 }
 
 // Block lists change in memory at once (the next command sees them) and in the store; the

@@ -107,3 +107,31 @@ TEST_CASE("the end of a connection fails the replies awaited, then every next ev
     CHECK_FALSE(late.has_value());
   });
 }
+
+TEST_CASE("a reply continued over several lines is gathered into one, also when dropped") {
+  auto cfg = test_config();
+  cfg.limits.max_line = 22;  // `users bob carol`, then `ok users dave`
+  run_scenario(
+      [](scenario_context& s) -> awaitable<void> {
+        auto bob = co_await s.login("bob");
+        auto carol = co_await s.login("carol");
+        auto dave = co_await s.login("dave");
+        auto alice = co_await s.login("alice");
+        const auto sent = co_await bob.request("message alice before");
+        REQUIRE(sent.has_value());
+        // A posted whoelse (its parts and reply dropped), then two awaited ones, while an event
+        // waits to be taken.
+        CHECK_FALSE(alice.post("whoelse"));
+        auto [first, events, second] =
+            co_await (alice.request("whoelse") && texts_of(alice, "msg", 1) &&
+                      alice.request("whoelsesince 60"));
+        REQUIRE(first.has_value());
+        REQUIRE(second.has_value());
+        CHECK(first->kind == line_kind::ok);
+        CHECK(first->text == "users bob carol dave");
+        CHECK(second->text == "users bob carol dave");
+        CHECK(events == std::vector<std::string>{"before"});
+        CHECK(alice.pending_events() == 0);  // no `users` line was left over as an event
+      },
+      cfg);
+}

@@ -167,4 +167,11 @@ TEST_CASE("private-session events as the user sees them") {
   CHECK(show_private(e, noon) == "error: private session with bob failed: bob's client refused");
   e.what = p2p_event::kind::unasked;
   CHECK(show_private(e, noon) == "ignored a private session with bob that you did not ask for");
+  e.what = p2p_event::kind::caller_refused;
+  e.peer.clear();
+  e.address = "1.2.3.4";
+  e.text = "too many connections from that address are being set up at once";
+  CHECK(show_private(e, noon) ==
+        "error: a private session from 1.2.3.4 could not be set up: too many connections from "
+        "that address are being set up at once");
 }

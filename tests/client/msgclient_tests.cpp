@@ -4,6 +4,7 @@
 #include <csignal>
 #include <regex>
 
+#include "fake_server.hpp"
 #include "msgclient_fixture.hpp"
 
 using namespace msgapp::test;
@@ -263,4 +264,42 @@ TEST_CASE("msgclient: a private session asked for the moment the peer is welcome
   alice->close_stdin();
   CHECK(exit_status(*alice) == 0);
   check_error_lines(*alice);
+}
+
+// 10,000 names of the longest length, 330 KB, as a server sends them: 100 names a line (within
+// 4096 bytes), the last ones in the reply itself.
+TEST_CASE("msgclient: whoelse shows a list that came over many lines, whole") {
+  std::vector<std::string> names;
+  for (int i = 0; i < 10'000; ++i) {
+    const auto n = std::to_string(i);
+    names.push_back("user" + std::string(28 - n.size(), '_') + n);
+  }
+  std::string lines;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i % 100 == 0) lines += i + 100 < names.size() ? "users" : "ok users";
+    lines += " " + names[i];
+    if (i % 100 == 99) lines += "\n";
+  }
+  fake_server server([lines](std::string_view line) -> fake_answer {
+    const auto word = line.substr(0, line.find(' '));
+    if (word == "receipts") return {"ok receipts eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\n"};
+    if (word == "privateport") return {"ok private sessions on port 1\n"};
+    if (word == "login") return {"ok welcome alice\n"};
+    if (word == "whoelse") return {lines};
+    if (word == "logout") return {"ok goodbye alice\n", true};
+    return {"error bad-command no\n"};
+  });
+  child_process c(client_path, {"127.0.0.1", server.port()});
+  c.type("alice");
+  c.type("secret");
+  wait_for(c, "welcome");
+  c.type("whoelse");
+  std::string shown = "online now: " + names.front();
+  for (std::size_t i = 1; i < names.size(); ++i)
+    shown += ", " + names[i];
+  CHECK(wait_for(c, "online now:").ends_with(shown));
+  CHECK(c.out().find("users ") == std::string::npos);  // no part was shown on its own
+  c.type("logout");
+  wait_for(c, "goodbye");
+  CHECK(exit_status(c) == 0);
 }

@@ -1,6 +1,7 @@
 // Private sessions over real sockets: an in-process server introduces in-process clients,
 // which then talk directly, with and without the server.
 #include <chrono>
+#include <vector>
 
 #include "p2p_support.hpp"
 
@@ -271,4 +272,50 @@ TEST_CASE("a startprivate sent the instant the peer is welcomed is never refused
         }
       },
       test_config(), test_accounts(), 60s);
+}
+
+namespace {
+
+// A connection to a private listener from 127.0.0.2 that says nothing.
+awaitable<tcp::socket> lurk(std::uint16_t port) {
+  tcp::socket socket(co_await net::this_coro::executor);
+  socket.open(tcp::v4());
+  socket.bind(tcp::endpoint(net::ip::make_address("127.0.0.2"), 0));
+  auto [cec] = co_await socket.async_connect(
+      tcp::endpoint(net::ip::make_address("127.0.0.1"), port), use_nothrow);
+  REQUIRE_FALSE(cec);
+  co_return socket;
+}
+
+}  // namespace
+
+TEST_CASE("silent callers from one address leave room for a real session, and the user is told") {
+  run_scenario([](scenario_context& s) -> awaitable<void> {
+    auto alice = co_await join(s, "alice");
+    auto bob_cfg = test_p2p_config();
+    bob_cfg.handshake_timeout = 3s;  // the lurkers hold their places while alice calls
+    auto bob = co_await join(s, "bob", bob_cfg);
+
+    // More than every handshake bob takes at once, all from 127.0.0.2.
+    std::vector<tcp::socket> lurkers;
+    for (std::size_t i = 0; i < bob_cfg.max_handshakes + 4; ++i)
+      lurkers.push_back(co_await lurk(bob->port));
+    const auto told = co_await bob->next();  // once, however many were closed
+    CHECK(told.what == event_kind::caller_refused);
+    CHECK(told.address == "127.0.0.2");
+    CHECK(told.text == "too many connections from that address are being set up at once");
+    // Past the first two, each is closed at once, without a word (not even `error refused`).
+    for (std::size_t i = bob_cfg.max_handshakes_per_address; i < lurkers.size(); ++i) {
+      std::string answer;
+      auto [rec, n] =
+          co_await net::async_read(lurkers[i], net::dynamic_buffer(answer, 64), use_nothrow);
+      CHECK((rec == net::error::eof || rec == net::error::connection_reset));
+      CHECK(answer.empty());
+    }
+
+    // alice, at 127.0.0.1, still gets her session while two lurkers wait.
+    co_await open_private(*alice, *bob);
+    co_await say_privately(*alice, *bob, "through the crowd");
+    CHECK(bob->quiet());
+  });
 }

@@ -93,6 +93,64 @@ TEST_CASE("parse_ok_reply refuses other lines and unknown texts", "[reply]") {
   }
 }
 
+TEST_CASE("a users reply too long for a line continues over lines within the limit", "[reply]") {
+  // max_line 24: room for 15 bytes of " name" after `ok users`.
+  const users_reply r{{"amy", "bob", "carol", "dave", "eve", "frank", "g"}};
+  const std::vector<std::string> lines = format_lines(r, 24);
+  CHECK(lines == std::vector<std::string>{"users amy bob carol\n", "users dave eve frank\n",
+                                          "ok users g\n"});
+  // Gathered, the names are the list, in order; the last line is the reply.
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
+    INFO("line: " << printable(lines[i]));
+    CHECK(lines[i].size() <= 24);
+    CHECK(parse_server_line(strip(lines[i])).kind == line_kind::event);
+    const auto part = parse_users_continuation(strip(lines[i]));
+    REQUIRE(part.has_value());
+    names.insert(names.end(), part->begin(), part->end());
+  }
+  const auto last = parse_ok_reply(strip(lines.back()));
+  REQUIRE(last.has_value());
+  const auto& tail = std::get<users_reply>(*last).names;
+  names.insert(names.end(), tail.begin(), tail.end());
+  CHECK(names == r.names);
+}
+
+TEST_CASE("a users reply that fits is the one documented line", "[reply]") {
+  CHECK(format_lines(users_reply{}, 4096) == std::vector<std::string>{"ok users\n"});
+  CHECK(format_lines(users_reply{{"bob", "carol"}}, 4096) ==
+        std::vector<std::string>{"ok users bob carol\n"});
+  // Exactly at the limit: "ok users bob carol\n" is 19 bytes.
+  CHECK(format_lines(users_reply{{"bob", "carol"}}, 19).size() == 1);
+  CHECK(format_lines(users_reply{{"bob", "carol"}}, 18) ==
+        std::vector<std::string>{"users bob\n", "ok users carol\n"});
+}
+
+TEST_CASE("10,000 names of the longest length go in lines of at most 4096 bytes", "[reply]") {
+  users_reply r;
+  for (int i = 0; i < 10'000; ++i) {
+    auto name = std::to_string(i);
+    r.names.push_back(std::string(32 - name.size(), 'n') + name);
+  }
+  const auto lines = format_lines(r, 4096);
+  std::size_t names = 0;
+  REQUIRE(lines.size() > 80);  // 330 KB
+  CHECK(lines.back().size() <= 4096);
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
+    CHECK(lines[i].size() <= 4096);
+    CHECK(lines[i].size() > 4096 - 2 * 33);  // full: the next name did not fit
+    names += parse_users_continuation(strip(lines[i]))->size();
+  }
+  CHECK(names + std::get<users_reply>(*parse_ok_reply(strip(lines.back()))).names.size() == 10'000);
+}
+
+TEST_CASE("parse_users_continuation takes only `users` lines", "[reply]") {
+  CHECK(parse_users_continuation("users bob carol") == std::vector<std::string>{"bob", "carol"});
+  CHECK_FALSE(parse_users_continuation("ok users bob").has_value());
+  CHECK_FALSE(parse_users_continuation("usersbob").has_value());
+  CHECK_FALSE(parse_users_continuation("msg 2026-11-25T20:16:03Z users x").has_value());
+}
+
 TEST_CASE("parse_error_reply and parse_code_word invert format_error and code_word", "[reply]") {
   for (int i = 0; i <= static_cast<int>(last_errc); ++i) {
     const auto code = static_cast<errc>(i);

@@ -1,4 +1,7 @@
 // Scenarios over real sockets: message, offline queues, broadcast, whoelse(since), block.
+#include <algorithm>
+#include <vector>
+
 #include "../support/scenario.hpp"
 
 using namespace msgapp::test;
@@ -174,4 +177,52 @@ TEST_CASE("block and unblock are confirmed, and refused when they make no sense"
       CHECK((r->kind == line_kind::ok ? r->text : r->code) == st.text_or_code);
     }
   });
+}
+
+// 400 names of the longest length: 13 KB of names, four lines.
+TEST_CASE("whoelse with many long names: parts within the line limit, gathered by the client") {
+  auto accounts = test_accounts();
+  std::vector<std::string> names;
+  for (int i = 0; i < 400; ++i) {
+    auto n = std::to_string(i);
+    names.push_back(std::string(32 - n.size() - 1, 'u') + "_" + n);
+    accounts.emplace(names.back(), names.back() + "-pw");
+  }
+  std::sort(names.begin(), names.end());
+  auto cfg = test_config();
+  cfg.timeout = 0ms;  // logging in 400 users may take longer than the idle time-out
+  run_scenario(
+      [names](scenario_context& s) -> awaitable<void> {
+        std::vector<client> online;
+        for (const auto& n : names)
+          online.push_back(co_await s.login(n));
+        auto alice = co_await s.login("alice");
+        std::string all = "users";
+        for (const auto& n : names)
+          all += " " + n;
+        co_await expect_text(alice, "whoelse", all);
+        co_await expect_text(alice, "whoelsesince 60", all);
+        CHECK(alice.pending_events() == 0);  // the parts were taken into the reply
+
+        // On the wire: `users ...` lines, each within the limit, then the reply.
+        auto raw = co_await s.login("bob");
+        REQUIRE_FALSE(co_await raw.send_line("whoelse"));
+        std::string seen = "users";
+        int parts = 0;
+        for (;;) {
+          auto line = co_await raw.read_line();
+          REQUIRE(line.has_value());
+          CHECK(line->word.size() + 1 + line->text.size() + 1 <= 4096);
+          if (line->kind == line_kind::ok) {
+            seen += line->text.substr(std::string("users").size());
+            break;
+          }
+          REQUIRE(line->word == "users");
+          ++parts;
+          seen += " " + line->text;
+        }
+        CHECK(parts >= 3);
+        CHECK(seen == "users alice" + all.substr(std::string("users").size()));
+      },
+      cfg, accounts, 30s);
 }

@@ -180,3 +180,19 @@ TEST_CASE_METHOD(hub_fixture, "privateport before login is kept: online means re
   CHECK(pa->last() == "ok private session with bob requested");
   CHECK(p->saw("private-offer "));
 }
+
+TEST_CASE_METHOD(hub_fixture, "a users list longer than a line comes in parts, then its reply") {
+  auto c = cfg;
+  c.limits.max_line = 16;  // room for 7 bytes of names after `ok users`
+  restart(c, 0ms);
+  auto [a, pa] = login("alice", 0ms);
+  login("bob", 0ms);
+  login("carol", 0ms);
+  login("dave", 0ms);
+  pa->lines.clear();
+  hub.command(a, cmd("whoelse"), at(1ms));
+  CHECK(pa->lines == std::vector<std::string>{"users bob\n", "users carol\n", "ok users dave\n"});
+  pa->lines.clear();
+  hub.command(a, cmd("whoelsesince 60"), at(2ms));
+  CHECK(pa->lines == std::vector<std::string>{"users bob\n", "users carol\n", "ok users dave\n"});
+}

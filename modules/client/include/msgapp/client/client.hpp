@@ -11,6 +11,7 @@
 #include <msgapp/net.hpp>
 #include <msgapp/protocol/command.hpp>
 #include <msgapp/protocol/event.hpp>
+#include <msgapp/protocol/limits.hpp>
 #include <msgapp/protocol/server_line.hpp>
 #include <msgapp/tls/context.hpp>
 
@@ -91,10 +92,14 @@ class client {
 };
 
 // Bounds on what a client keeps, named once.
-inline constexpr std::size_t max_server_line = 64 * 1024;  // bytes of one line from the server
-inline constexpr std::size_t max_kept_events = 100'000;    // received, not yet taken; then the
-                                                           // connection ends (no_buffer_space)
-inline constexpr std::size_t max_awaited_replies = 1024;   // request() + post() in flight
-inline constexpr std::size_t max_unsent_lines = 1024;      // queued for the writer
+// Every line a server sends fits the protocol's line limit (docs/protocol.md, Limits): long
+// replies continue over several lines, and texts and echoed input are bounded well below it.
+inline constexpr std::size_t max_server_line = protocol::limits{}.max_line;
+// A reply gathered from continuation lines (a users list of ~500,000 names of 32 bytes).
+inline constexpr std::size_t max_gathered_reply = 16 * 1024 * 1024;
+inline constexpr std::size_t max_kept_events = 100'000;   // received, not yet taken; then the
+                                                          // connection ends (no_buffer_space)
+inline constexpr std::size_t max_awaited_replies = 1024;  // request() + post() in flight
+inline constexpr std::size_t max_unsent_lines = 1024;     // queued for the writer
 
 }  // namespace msgapp::client

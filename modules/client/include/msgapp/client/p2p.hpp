@@ -30,6 +30,9 @@ struct p2p_event {
     ended,    // the session is over; `end` says why
     failed,   // the session could not be set up; `text` says why (for people)
     unasked,  // the server named an address to connect to that we never asked for: ignored
+    // A connection from `address` was closed before it could say who it was, because of the
+    // listener's bounds (p2p_config): someone's session could not be set up. `text` says why.
+    caller_refused,
   };
   enum class end_reason { you_stopped, peer_stopped, connection_lost };
 
@@ -38,6 +41,7 @@ struct p2p_event {
   std::string text;
   end_reason end = end_reason::you_stopped;
   bool encrypted = false;  // started: the session runs over TLS 1.3 (p2p_config::encrypted)
+  std::string address;     // caller_refused: where the connection came from
 };
 
 // Mistakes the user can make with private sessions; each is a value, with a sentence.
@@ -51,8 +55,15 @@ struct p2p_error {
 struct p2p_config {
   std::size_t max_line = protocol::limits{}.max_line;  // bytes on the wire, with the '\n'
   std::size_t max_text = protocol::limits{}.max_text;  // bytes of one message
-  std::size_t max_sessions = 32;          // open sessions; further offers are not accepted
-  std::size_t max_handshakes = 16;        // connections being set up at once; more are closed
+  std::size_t max_sessions = 32;    // open sessions; further offers are not accepted
+  std::size_t max_handshakes = 16;  // connections being set up at once; more are closed
+  // Of those, callers from one address: silent connections from one host cannot take every
+  // slot. More are closed at once.
+  std::size_t max_handshakes_per_address = 2;
+  // caller_refused is told at most this often per address, for this many addresses at once,
+  // so a flood of connections is not a flood of lines.
+  milliseconds refusal_notice_interval{10'000};
+  std::size_t max_noticed_addresses = 64;
   std::size_t max_tokens = 64;            // offers accepted and waiting for their caller
   std::size_t max_offers_per_peer = 4;    // of those, from one peer; its oldest goes first
   std::size_t max_requests = 32;          // our startprivates awaiting their private-ready

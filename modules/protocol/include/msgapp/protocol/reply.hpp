@@ -78,6 +78,17 @@ using ok_reply = std::variant<welcome_reply, delivered_reply, queued_reply, broa
 // `ok ...\n`, ready to write. (format_error in server_line.hpp writes `error` replies.)
 std::string format(const ok_reply& r);
 
+// A users reply as it goes on the wire: every line at most `max_line` bytes (with '\n').
+// Names that do not fit one line go ahead of the reply in `users <name> ...` continuation
+// lines, and the reply `ok users <name> ...` carries the last of them (like IRC's NAMES).
+// A client that knows this gathers them (users_continuation); an older one shows them as
+// events it does not know, and still gets one reply per command.
+std::vector<std::string> format_lines(const users_reply& r, std::size_t max_line);
+
+// The names of a received `users <name> ...` continuation line (without '\n'); nothing for
+// any other line.
+std::optional<std::vector<std::string>> parse_users_continuation(std::string_view line);
+
 // A received `ok ...` line (without '\n'); nothing for any other line, or an ok text this
 // version does not know (show its text as it came).
 std::optional<ok_reply> parse_ok_reply(std::string_view line);

@@ -52,6 +52,11 @@ class secret {
 
 using credentials = std::map<std::string, secret, std::less<>>;  // name -> secret
 
+// Bounds on the credentials file, named once. A line is a name, a space and a secret (an
+// Argon2id hash is about 100 bytes), so 100,000 accounts with hashes take about 14 MB.
+inline constexpr std::size_t max_credentials_line = 1024;  // bytes of one line, without '\n'
+inline constexpr std::size_t default_credentials_bytes = std::size_t{64} << 20;  // the whole file
+
 // Whether `text` is a hash this server accepts: Argon2id from libsodium, asking for at most
 // max_hash_memory. The reason when it is not.
 tl::expected<void, std::string> check_hash(std::string_view text);
@@ -61,8 +66,11 @@ tl::expected<credentials, std::string> parse_credentials(std::string_view text,
                                                          std::string_view file_name,
                                                          const protocol::limits& lim);
 
-tl::expected<credentials, std::string> load_credentials(const std::string& path,
-                                                        const protocol::limits& lim);
+// Reads and parses the file, refusing one bigger than `max_bytes` or with a line longer than
+// max_credentials_line as soon as it reads that far (so /dev/zero fails at once).
+tl::expected<credentials, std::string> load_credentials(
+    const std::string& path, const protocol::limits& lim,
+    std::size_t max_bytes = default_credentials_bytes);
 
 // How many accounts have a plain password (the server warns at start).
 std::size_t plain_passwords(const credentials& accounts);

@@ -151,6 +151,7 @@ class hub_state {
   bool send(conn_state& c, shared_line line);
   void reply_ok(conn_state& c, const protocol::ok_reply& reply);
   void reply_error(conn_state& c, protocol::errc code, std::string text);
+  void reply_users(conn_state& c, std::vector<std::string> names);  // whoelse(since)
   // hub_storage.cpp: the store as the hub's memory.
   // A reply that goes out once the batch being built has committed, or `failed` if it fails.
   void reply_when_committed(conn_state& c, shared_line ok, shared_line failed);
