@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include <msgapp/protocol/command.hpp>
+#include <msgapp/protocol/words.hpp>
 
 #include "server_line_check.hpp"
 
@@ -30,6 +31,8 @@ class client_sink final : public server::line_sink {
     if (state_ != state::open) return true;  // dropped: the connection is ending
     if (bytes_ + line->size() > max_bytes_) return false;
     bytes_ += line->size();
+    const auto word = std::string_view(*line).substr(0, line->find(' '));
+    if (word == protocol::words::ok || word == protocol::words::error) ++replies;
     return true;
   }
   void close_after_flush() override {
@@ -53,6 +56,7 @@ class client_sink final : public server::line_sink {
   bool ending() const { return state_ != state::open; }
 
   bool reading = true;
+  std::size_t replies = 0;  // queued ok and error lines
 
  private:
   std::size_t max_bytes_;
@@ -193,6 +197,7 @@ void hub_script::say(client& c, std::string_view text) {
                                    ? server::parsed_command(tl::unexpected(protocol::error{
                                          protocol::errc::line_too_long, "the line was skipped"}))
                                    : protocol::parse_command(text, cfg_.limits);
+  ++c.lines;
   if (c.logged_in) {
     hub_->command(c.id, std::move(cmd), now_);
   } else if (hub_->login(c.id, cmd, now_, verdict(cmd))) {
@@ -241,6 +246,13 @@ void hub_script::quiesce() {
 void hub_script::finish() {
   for (auto& c : clients_)
     c.sink->reading = true;
+  settle();
+  quiesce();
+  // One reply per line, once the store has answered: unless the hub is ending the connection.
+  for (auto& c : clients_) {
+    if (!c.detached && !c.sink->ending())
+      require(c.sink->replies == c.lines, "every line of an open connection gets one reply");
+  }
   if (!hub_->stopping()) hub_->shut_down(now_);
   settle();
   quiesce();

@@ -42,6 +42,7 @@ class hub_script {
     std::shared_ptr<client_sink> sink;
     bool logged_in = false;
     bool detached = false;
+    std::size_t lines = 0;  // sent to the hub
   };
 
   void start();
