@@ -15,12 +15,12 @@ using namespace msgapp::test;
 namespace {
 
 constexpr int attackers = 8;
-constexpr int pieces_per_stream = 150;
+constexpr int pieces_per_stream = 400;
 
 // Commands a real client might send (never as carol or dave: they check the server after).
 const std::vector<std::string> commands = {
     "login alice alice-pw",
-    "login bob wrong",
+    "login nobody pw",
     "login alice",
     "message carol hi there",
     "message bob hello",
