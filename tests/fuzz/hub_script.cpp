@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <utility>
@@ -19,15 +21,21 @@ namespace msgapp::fuzz {
 
 using namespace std::chrono_literals;
 
+// MSGAPP_FUZZ_TRACE=1 prints each action and every line and close the hub makes (replaying
+// one input, to see why it failed).
+const bool tracing = std::getenv("MSGAPP_FUZZ_TRACE") != nullptr;
+
 // A connection's outbox as hub_state sees it (outbox.cpp, connection.hpp): bounded in bytes,
 // lines dropped once it is ending, and when_written called back once the client has read all.
 class client_sink final : public server::line_sink {
  public:
   enum class state { open, closing, closed };
-  explicit client_sink(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+  client_sink(server::conn_id id, std::size_t max_bytes) : id_(id), max_bytes_(max_bytes) {}
 
   bool deliver(server::shared_line line) override {
     require_server_line(*line);
+    if (tracing)
+      std::fprintf(stderr, "  %llu <- %s", static_cast<unsigned long long>(id_), line->c_str());
     if (state_ != state::open) return true;  // dropped: the connection is ending
     if (bytes_ + line->size() > max_bytes_) return false;
     bytes_ += line->size();
@@ -36,9 +44,12 @@ class client_sink final : public server::line_sink {
     return true;
   }
   void close_after_flush() override {
+    if (tracing)
+      std::fprintf(stderr, "  %llu close_after_flush\n", static_cast<unsigned long long>(id_));
     if (state_ == state::open) state_ = bytes_ == 0 ? state::closed : state::closing;
   }
   void abort() override {
+    if (tracing) std::fprintf(stderr, "  %llu abort\n", static_cast<unsigned long long>(id_));
     state_ = state::closed;
     bytes_ = 0;
     ready_ = nullptr;
@@ -59,6 +70,7 @@ class client_sink final : public server::line_sink {
   std::size_t replies = 0;  // queued ok and error lines
 
  private:
+  server::conn_id id_;
   std::size_t max_bytes_;
   std::size_t bytes_ = 0;
   state state_ = state::open;
@@ -140,6 +152,7 @@ void hub_script::start() {
 
 void hub_script::step(std::string_view line) {
   if (line.empty()) return;
+  if (tracing) std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
   const char op = line.front();
   const std::string_view rest = line.substr(1);
   if (op >= '0' && op <= '9') {
@@ -171,8 +184,8 @@ void hub_script::step(std::string_view line) {
 }
 
 void hub_script::attach(std::string_view address) {
-  auto sink = std::make_shared<client_sink>(cfg_.outbox_bytes);
   const auto id = next_id_++;
+  auto sink = std::make_shared<client_sink>(id, cfg_.outbox_bytes);
   const std::string from = is_address(address) ? std::string(address) : "127.0.0.1";
   if (hub_->attach(id, sink, from, now_)) {
     clients_.push_back(client{id, std::move(sink)});
