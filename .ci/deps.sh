@@ -1,6 +1,7 @@
 # Sourced by .ci/run and .ci/serve: installs the Debian 12 packages that are missing.
 msgapp_packages=(
   g++ cmake ninja-build          # toolchain
+  clang-14 libclang-rt-14-dev    # the libFuzzer targets (preset fuzz) and their sanitizers
   libasio-dev libexpected-dev    # Asio 1.22 (standalone), tl::expected
   libfmt-dev libspdlog-dev       # formatting, logging
   libcli11-dev libedit-dev       # argument parsing, line editing (msgclient)

@@ -156,7 +156,9 @@ std::optional<event> to_event(const server_line& l) {
   std::string line;
   line.reserve(l.word.size() + l.time.size() + l.from.size() + l.text.size() + 3);
   line.append(l.word).append(" ");
-  if (!l.time.empty() || !l.from.empty())
+  // Events but timeout and shutdown keep their time and sender in place even when empty (a
+  // malformed line): otherwise the text's first words would be read as them.
+  if (l.word != words::timeout && l.word != words::shutdown)
     line.append(l.time).append(" ").append(l.from).append(" ");
   line.append(l.text);
   return parse_event(line);

@@ -265,13 +265,16 @@ void hub_state::finish_turn(moment now) {
     const auto ids = std::exchange(too_slow_, {});
     for (const conn_id id : ids) {
       conn_state* c = find_connection(id);
-      if (c == nullptr || c->closing) continue;
+      // Skip those cut off already. One closing behind held lines is cut off all the same:
+      // they no longer fit, so neither they nor its close would ever go (found by fuzz_hub).
+      if (c == nullptr || (c->closing && !c->close_when_released)) continue;
       spdlog::warn("cutting off connection {} ({}): outbox full, the client is not reading", id,
                    c->user.empty() ? "not logged in" : c->user);
       c->out->abort();
       c->held.clear();
       c->held_bytes = 0;
       c->closing = true;
+      c->close_when_released = false;
       end_session(*c, "cut off: not reading", now);
       if (c->detached) connections_.erase(id);
     }

@@ -90,6 +90,9 @@ TEST_CASE("parse_event refuses lines that are not well-formed events", "[event]"
       "msg",
       "msg 2026-11-25T20:16:03Z",
       "msg  alice hi",
+      // Empty time and sender (found by fuzz_protocol): the text must not slide into them.
+      "msg   2026-11-25T20:16:03Z alice hi",
+      "offline   2026-11-25T20:16:03Z bob later",
       "presence 2026-11-25T20:16:03Z bob danced",
       "presence 2026-11-25T20:16:03Z bob logged in ",
       "presence 2026-11-25T20:16:03Z bob",

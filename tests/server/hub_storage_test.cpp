@@ -213,6 +213,19 @@ TEST_CASE_METHOD(hub_fixture, "a client that leaves before its commit still gets
   CHECK(pa->flushed_close);
 }
 
+TEST_CASE_METHOD(hub_fixture,
+                 "a client closing behind held replies that stops reading is cut off") {
+  // Found by fuzz_hub: the time-out queued behind a reply held for its commit, the client
+  // stopped reading, and when the commit came the connection was never closed.
+  auto [a, pa] = login("alice");
+  state.command(a, cmd("block carol"), at(1s));
+  pa->capacity = pa->lines.size();  // alice reads no more
+  state.sweep(at(62s));             // timed out: the notice waits behind the held reply
+  CHECK_FALSE(pa->flushed_close);
+  settle(at(62s));
+  CHECK(pa->aborted);
+}
+
 TEST_CASE_METHOD(hub_fixture, "changes are refused while too much waits for the store") {
   cfg.store_backlog = 2;
   restart(cfg, 0ms);
