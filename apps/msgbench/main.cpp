@@ -62,7 +62,7 @@ std::size_t sockets_needed(std::string_view workload, const bench_options& o) {
   if (workload == login_workload) return o.in_flight + 64;
   if (workload == offline_workload) return 2 * o.senders + 64;
   if (workload == "soak") return o.users + 8 * o.abusers + 64;
-  return 2 * o.pairs + 64;
+  return 2 * o.pairs + (o.flooder ? 1 : 0) + 64;
 }
 
 int run(const std::string& workload, bench_options o) {
@@ -145,6 +145,13 @@ int main(int argc, char** argv) {
   relay->add_option("--pairs", opts["relay"].pairs, "sender/receiver pairs")->capture_default_str();
   relay->add_option("--window", opts["relay"].window, "messages in flight per sender")
       ->capture_default_str();
+  relay
+      ->add_option("--interval", opts["relay"].interval_ms,
+                   "milliseconds each sender waits after a window (0: none); keeps senders "
+                   "under the server's command rate")
+      ->capture_default_str();
+  relay->add_flag("--flooder", opts["relay"].flooder,
+                  "one more user broadcasts as fast as the server reads it");
 
   auto* ping = app.add_subcommand("ping", "one pair, one message in flight: one-way latency");
   opts["ping"].pairs = 1;

@@ -38,6 +38,10 @@ struct bench_options {
   double duration_s = 5;
   std::uint64_t count = 0;  // messages per sender; 0 means until duration_s
   bool slow = true;         // slowreader: whether one receiver stops reading
+  // relay: one more logged-in user broadcasting as fast as the server reads it (issue 10's
+  // flood), while the pairs measure everyone else's latency.
+  bool flooder = false;
+  std::uint64_t interval_ms = 0;  // relay: pause between a sender's windows (0: none)
 
   double drain_s = 5;  // how long delivered-but-not-yet-seen messages may take after sending stops
   double timeout_s = 90;  // hard bound on the whole run, setup included

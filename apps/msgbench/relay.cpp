@@ -5,6 +5,7 @@
 #include "workloads.hpp"
 
 #include <fmt/format.h>
+#include <msgapp/net/sleep.hpp>
 
 #include <memory>
 #include <vector>
@@ -41,10 +42,12 @@ class pair_relay final : public line_sink {
   };
 
   bool measured(std::size_t pair) const { return !(ctx_.opts.slow && pair == 0); }
+  std::size_t flooder() const { return 2 * ctx_.opts.pairs; }  // the user after the pairs
   bool drained() const { return outstanding_ == 0 && replies_pending_ == 0; }
   void stop();
   msgapp::awaitable<void> send_window(std::size_t pair);
   msgapp::awaitable<void> flood_slow_reader();
+  msgapp::awaitable<void> flood_broadcasts();
   msgapp::awaitable<void> wait_for_slow_close(bench_clock::time_point deadline);
   void add_results(report& r, bool& ok) const;
 
@@ -69,6 +72,11 @@ class pair_relay final : public line_sink {
   bool slow_closed_ = false;
   bench_clock::time_point measuring_since_{};
   double slow_left_after_s_ = -1;  // msgapp announces the cut-off as presence "logged out"
+  // --flooder
+  std::uint64_t broadcasts_sent_ = 0;
+  std::uint64_t broadcast_replies_ = 0;
+  std::uint64_t broadcast_errors_ = 0;
+  bool flooder_closed_ = false;
 };
 
 void pair_relay::stop() {
@@ -79,6 +87,11 @@ void pair_relay::stop() {
 }
 
 void pair_relay::on_line(std::size_t user, bench_conn& conn, const parsed_line& line) {
+  if (ctx_.opts.flooder && user == flooder()) {
+    if (line.kind == line_kind::reply_ok) ++broadcast_replies_;
+    if (line.kind == line_kind::reply_error) ++broadcast_errors_;
+    return;
+  }
   const std::size_t pair = user / 2;
   auto& p = *pairs_[pair];
   const bool receiver = user % 2 == 1;
@@ -123,6 +136,10 @@ void pair_relay::on_line(std::size_t user, bench_conn& conn, const parsed_line& 
 
 void pair_relay::on_closed(std::size_t user, asio::error_code ec) {
   if (shutting_down_ || pool_.timed_out()) return;
+  if (ctx_.opts.flooder && user == flooder()) {
+    flooder_closed_ = true;  // cut off: the others must not be
+    return;
+  }
   if (!measured(user / 2)) {
     if (user == 1) {
       slow_closed_ = true;
@@ -163,6 +180,22 @@ msgapp::awaitable<void> pair_relay::send_window(std::size_t pair) {
     outstanding_ += n;
     if (ctx_.adapter.replies_to_sends()) replies_pending_ += n;
     conn.send(batch);
+    if (o.interval_ms > 0) co_await msgapp::sleep_for(std::chrono::milliseconds(o.interval_ms));
+  }
+}
+
+msgapp::awaitable<void> pair_relay::flood_broadcasts() {
+  auto& conn = pool_.conn(flooder());
+  std::string batch;
+  const std::string text(ctx_.opts.text_size, 'f');
+  // As fast as the server reads from us: the next batch goes once the last one is written.
+  while (!stopping_ && conn.is_open()) {
+    batch.clear();
+    for (int i = 0; i < 64; ++i)
+      ctx_.adapter.append_group(batch, text);
+    broadcasts_sent_ += 64;
+    conn.send(batch);
+    co_await conn.wait_written();
   }
 }
 
@@ -207,7 +240,8 @@ msgapp::awaitable<run_result> pair_relay::run() {
   // A small receive buffer on the slow reader: otherwise the kernel's (up to 6 MB on
   // loopback) hides for a long time whether the server bounds what it queues for a client.
   if (o.slow) pool_.set_receive_buffer(1, slow_receive_buffer);
-  const std::size_t login_failures = co_await pool_.login_all(2 * o.pairs, o.setup_concurrency);
+  const std::size_t login_failures =
+      co_await pool_.login_all(2 * o.pairs + (o.flooder ? 1 : 0), o.setup_concurrency);
   result.rep.count("login_failures", login_failures);
   task_group senders(ctx_.ex);
   task_group flood(ctx_.ex);  // not waited for before draining: the server may stop reading it
@@ -222,6 +256,7 @@ msgapp::awaitable<run_result> pair_relay::run() {
         flood.spawn(flood_slow_reader());
       }
     }
+    if (o.flooder) flood.spawn(flood_broadcasts());
     const auto run_for = from_seconds(o.duration_s);
     co_await senders.wait_until(before.at + run_for);
     stop();
@@ -269,6 +304,12 @@ void pair_relay::add_results(report& r, bool& ok) const {
   r.count("unexpected_closes", unexpected_closes_);
   r.latency("latency", latency_);
   r.flag("exactly_once_in_order", exact);
+  if (o.flooder) {
+    r.count("flood_broadcasts_sent", broadcasts_sent_);
+    r.count("flood_broadcast_replies", broadcast_replies_);
+    r.count("flood_broadcast_errors", broadcast_errors_);
+    r.flag("flooder_cut_off", flooder_closed_);
+  }
   if (o.slow) {
     r.count("slow_flood_sent", flood_sent_);
     r.count("slow_flood_errors", flood_errors_);

@@ -34,6 +34,17 @@ void add_limit_options(CLI::App& app, server::config& cfg) {
             "unsent output one connection may hold; past it the connection is cut off");
   add_count(app, "--hub-inbox", cfg.hub_inbox, "requests waiting for the hub at once");
   add_count(app, "--max-batch", cfg.max_batch, "commands one session hands the hub at once");
+  add_count(app, "--command-rate", cfg.command_rate,
+            "commands a second a session may send past its burst; the rest are read later, "
+            "never dropped (0: no limit)");
+  add_count(app, "--command-burst", cfg.command_burst,
+            "commands a session may send at once before --command-rate holds it back");
+  add_count(app, "--broadcast-recipients-per-token", cfg.broadcast_recipients_per_token,
+            "a broadcast costs one command more per this many users it reaches (0: one, like "
+            "any command)");
+  add_ms(app, "--flood-cutoff-ms", cfg.flood_cutoff,
+         "a session held back by --command-rate this long without a break is cut off with "
+         "`error flooding` (0: never)");
   add_count(app, "--page-messages", cfg.page_messages,
             "offline messages sent at once after login; the next page follows when read");
   add_count(app, "--page-bytes", cfg.page_bytes, "bytes of text in one page of offline messages");

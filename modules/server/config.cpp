@@ -37,6 +37,12 @@ tl::expected<void, std::string> validate(const config& c) {
     return tl::unexpected(
         std::string("max_connections, hub_inbox, max_batch and private_offers must be 1 or more"));
   }
+  if (c.command_rate > 0 && c.command_burst == 0) {
+    return tl::unexpected(std::string("command_burst must be 1 or more when command_rate is set"));
+  }
+  if (c.flood_cutoff.count() < 0) {
+    return tl::unexpected(std::string("flood_cutoff must not be negative"));
+  }
   if (c.hash_threads == 0) return tl::unexpected(std::string("hash_threads must be 1 or more"));
   if (c.private_offer_lifetime.count() <= 0) {
     return tl::unexpected(std::string("private_offer_lifetime must be positive"));

@@ -42,12 +42,21 @@ void hub::handle(login_request& r, moment now) {
 }
 
 void hub::handle(command_request& r, moment now) {
-  for (auto& cmd : r.cmds)
-    state_.command(r.id, std::move(cmd), now);
+  batch_result result;
+  auto next = r.cmds.begin();
+  for (; next != r.cmds.end() && result.cost < r.allowance; ++next)
+    result.cost += state_.command(r.id, std::move(*next), now);
+  r.cmds.erase(r.cmds.begin(), next);
+  result.left = std::move(r.cmds);
+  r.reply->try_send(net::error_code{}, std::move(result));
 }
 
 void hub::handle(detach_request& r, moment now) {
   state_.detach(r.id, r.reason, now);
+}
+
+void hub::handle(flood_request& r, moment now) {
+  state_.cut_off_flooding(r.id, now);
 }
 
 // One timer for the whole server instead of one per session: idle sessions cost nothing.
@@ -110,8 +119,17 @@ awaitable<std::optional<std::string>> hub::login(conn_id id, parsed_command cmd,
   co_return user;
 }
 
-awaitable<void> hub::commands(conn_id id, std::vector<parsed_command> cmds) {
-  hub_request request = command_request{id, std::move(cmds)};
+awaitable<batch_result> hub::commands(conn_id id, std::vector<parsed_command> cmds,
+                                      std::size_t allowance) {
+  channel<batch_result> reply(inbox_.get_executor(), 1);
+  hub_request request = command_request{id, std::move(cmds), allowance, &reply};
+  if (!co_await post(std::move(request))) co_return batch_result{};  // the hub has finished
+  auto [ec, result] = co_await reply.async_receive(use_nothrow);
+  co_return std::move(result);
+}
+
+awaitable<void> hub::flooding(conn_id id) {
+  hub_request request = flood_request{id};
   co_await post(std::move(request));
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -16,9 +17,9 @@ namespace msgapp::server {
 
 using protocol::errc;
 
-void hub_state::command(conn_id id, parsed_command cmd, moment now) {
+std::size_t hub_state::command(conn_id id, parsed_command cmd, moment now) {
   conn_state* c = find_connection(id);
-  if (c == nullptr || c->closing) return;  // already told to go; late lines are ignored
+  if (c == nullptr || c->closing) return 1;  // already told to go; late lines are ignored
   // Sessions send commands only once logged in, and a connection whose login ends is closing,
   // so c->user is set here.
   c->last_active = now.mono;
@@ -27,6 +28,23 @@ void hub_state::command(conn_id id, parsed_command cmd, moment now) {
   } else {
     reply_error(*c, cmd.error().code, std::move(cmd.error().text));
   }
+  finish_turn(now);
+  const auto per_token = cfg_.broadcast_recipients_per_token;
+  return 1 + (per_token == 0 ? 0 : std::exchange(reached_, 0) / per_token);
+}
+
+void hub_state::cut_off_flooding(conn_id id, moment now) {
+  conn_state* c = find_connection(id);
+  if (c == nullptr || c->closing) return;
+  const auto ms = cfg_.flood_cutoff.count();
+  const auto held = ms % 1000 == 0 ? fmt::format("{} s", ms / 1000) : fmt::format("{} ms", ms);
+  reply_error(*c, errc::flooding,
+              fmt::format("more commands than the server takes, for {} without a break; "
+                          "disconnected",
+                          held));
+  spdlog::warn("cutting off connection {} ({}): flooding", id, c->user);
+  end_session(*c, "cut off: flooding", now);  // not protocol: the log's reason
+  close_gracefully(*c);
   finish_turn(now);
 }
 
@@ -96,6 +114,7 @@ void hub_state::on(conn_state& c, const protocol::broadcast_cmd& cmd, moment now
       ++sent;
     }
   }
+  reached_ = sent;
   reply_ok(c, protocol::broadcast_reply{sent, skipped > 0});
 }
 

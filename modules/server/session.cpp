@@ -1,12 +1,18 @@
 // The life of one connection, top to bottom: greet, log in, chat, clean up.
 #include "msgapp/server/session.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <vector>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <msgapp/net/sleep.hpp>
 
 #include "msgapp/protocol/server_line.hpp"
+#include "msgapp/server/command_budget.hpp"
 #include "msgapp/server/connection.hpp"
 #include "msgapp/server/tls_connection.hpp"
 
@@ -47,22 +53,47 @@ awaitable<tl::expected<std::string, std::error_code>> log_in(Connection& conn, c
 
 // 2. Chat. Every line goes to the hub, which replies in order on our outbox. Lines that
 //    arrived together travel together (up to a bound), so a client that pipelines costs one
-//    hub hop per read rather than per line. Ends when the client leaves, or when the hub
+//    hop per read rather than per line. Ends when the client leaves, or when the hub
 //    closes us: logout, time-out, shutdown, or an outbox that overflowed because the client
 //    stopped reading. Returns why.
+//    The command rate: out of tokens, the session stops reading until they return, so the
+//    client's commands wait in its socket, delayed, never dropped. Held back like that
+//    without a break (input waiting all along) for flood_cutoff, it is cut off.
 template <typename Connection>
 awaitable<std::error_code> chat(Connection& conn, conn_id id, hub& the_hub, const config& cfg) {
+  using clock = std::chrono::steady_clock;
+  command_budget budget(cfg.command_burst, cfg.command_rate);
+  std::vector<parsed_command> batch;            // read, and not yet taken by the hub
+  std::optional<clock::time_point> held_since;  // held back with input waiting, since then
   for (;;) {
-    auto line = co_await conn.read_line();
-    if (!line) co_return line.error();
-    std::vector<parsed_command> batch;
-    batch.push_back(parse(*line, cfg.limits));
-    while (batch.size() < cfg.max_batch) {
+    auto now = clock::now();
+    if (held_since && batch.empty() && !conn.input_waiting()) held_since.reset();  // caught up
+    if (const auto wait = budget.wait(now); wait > clock::duration::zero()) {
+      if (!batch.empty() || conn.input_waiting()) {
+        if (!held_since) held_since = now;
+        if (cfg.flood_cutoff.count() > 0 && now - *held_since >= cfg.flood_cutoff) {
+          co_await the_hub.flooding(id);
+          co_return std::error_code(net::error::operation_aborted);
+        }
+      }
+      if (!co_await conn.pause(wait)) co_return std::error_code(net::error::operation_aborted);
+      continue;
+    }
+    if (batch.empty()) {
+      auto line = co_await conn.read_line();
+      if (!line) co_return line.error();
+      batch.push_back(parse(*line, cfg.limits));
+      now = clock::now();
+    }
+    const auto allowance = budget.available(now);
+    while (batch.size() < std::min(cfg.max_batch, allowance)) {
       const auto more = conn.buffered_line();
       if (!more) break;
       batch.push_back(parse(*more, cfg.limits));
     }
-    co_await the_hub.commands(id, std::move(batch));
+    auto done = co_await the_hub.commands(id, std::move(batch), allowance);
+    budget.spend(done.cost, clock::now());
+    batch = std::move(done.left);
   }
 }
 

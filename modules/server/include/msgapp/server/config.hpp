@@ -26,7 +26,21 @@ struct config {
   // Requests waiting for the hub. Small on purpose: a session that floods waits for a slot
   // like everyone else, so it cannot fill the queue ahead of the others (fairness).
   std::size_t hub_inbox = 64;
-  std::size_t max_batch = 256;            // commands one session hands the hub at once
+  std::size_t max_batch = 256;  // commands one session hands the hub at once
+
+  // Command rate per session (command_budget.hpp), like IRC's fakelag: past it the server
+  // stops reading that session until tokens return, so commands are delayed, never dropped.
+  // A burst of 500 lets a script send a few hundred commands at once unnoticed; 50 a second
+  // is more than anyone types. A command costs 1; a broadcast 1 more per this many recipients
+  // (it costs everyone): to 4,000 users 41, so a flooder gets 1.2 a second through, which
+  // everyone's outbox absorbs. The costliest command (to 9,999 users, 100 tokens) is paid in
+  // 2 s, so no pause approaches msgclient's 10 s reply time-out.
+  std::size_t command_burst = 500;  // tokens a session can spend at once
+  std::size_t command_rate = 50;    // tokens a session gains a second; 0 = no limit
+  std::size_t broadcast_recipients_per_token = 100;  // 0 = a broadcast costs 1, like any command
+  // A session held back this long without a break (more input waiting all along) is cut off
+  // with `error flooding`; 0 = never.
+  milliseconds flood_cutoff{30'000};
   std::size_t outbox_bytes = 512 * 1024;  // unsent output per connection before it is cut off
   // Offline messages live in the store; these quotas bound the disk, not memory.
   std::size_t offline_messages = 100'000;          // waiting for one user

@@ -85,6 +85,13 @@ class basic_connection final : public line_sink,
   awaitable<tl::expected<line, std::error_code>> read_line();
   // A line that has already arrived, without waiting (same lifetime rule as read_line).
   std::optional<line> buffered_line() { return discarding_ ? std::nullopt : framer_.next(); }
+  // Whether more has arrived than the session has taken: a line or part of one here, or
+  // bytes waiting in the kernel. A session held back while input waits is being flooded.
+  bool input_waiting();
+  // Waits `d`, or less if the connection closes meanwhile (logout, time-out, shutdown), so a
+  // session held back by its command rate never keeps a closed connection alive. False when
+  // the connection has closed.
+  awaitable<bool> pause(std::chrono::steady_clock::duration d);
 
   bool deliver(shared_line line) override;
   void close_after_flush() override;
@@ -126,6 +133,7 @@ class basic_connection final : public line_sink,
   // when_written()'s callback: allocated only while a page of offline messages waits, so
   // an idle connection pays one pointer for it.
   std::unique_ptr<std::function<void()>> on_written_;
+  net::steady_timer* pause_ = nullptr;  // while pause() waits: close_socket() cuts it short
   // A pending async_read_some needs a buffer of its own (the thread's scratch buffer is
   // shared); a stream that reads without waiting does not pay for it.
   struct no_buffer {};
@@ -195,6 +203,22 @@ bool basic_connection<Stream>::feed(std::error_code ec, std::string_view bytes) 
   if (ec) return false;
   if (!discarding_) framer_.feed(bytes);
   return true;
+}
+
+template <typename Stream>
+bool basic_connection<Stream>::input_waiting() {
+  std::error_code ignored;
+  return framer_.buffered() > 0 || socket().available(ignored) > 0;
+}
+
+template <typename Stream>
+awaitable<bool> basic_connection<Stream>::pause(std::chrono::steady_clock::duration d) {
+  if (!socket().is_open() || closing_) co_return false;
+  net::steady_timer timer(socket().get_executor(), d);
+  pause_ = &timer;
+  co_await timer.async_wait(use_nothrow);
+  pause_ = nullptr;
+  co_return socket().is_open() && !closing_;
 }
 
 template <typename Stream>
@@ -348,6 +372,7 @@ awaitable<void> basic_connection<Stream>::say_goodbye(
 template <typename Stream>
 void basic_connection<Stream>::close_socket() {
   std::error_code ignored;
+  if (pause_ != nullptr) pause_->cancel();  // the session's pause ends now
   if (!socket().is_open()) return;
   socket().shutdown(tcp::socket::shutdown_both, ignored);
   socket().close(ignored);  // ends the session's pending read with operation_aborted

@@ -29,9 +29,20 @@ struct login_request {
   hash_check hashed;  // what the password pool found, for an account with a hashed password
   channel<std::optional<std::string>>* reply;  // lives in the asking session's frame
 };
+// What the hub did with a batch of commands: what they cost, and those it left for later
+// because the session's tokens ran out (sent again, first, once they return).
+struct batch_result {
+  std::size_t cost = 0;
+  std::vector<parsed_command> left;
+};
 struct command_request {  // every complete line the session had, in order
   conn_id id;
   std::vector<parsed_command> cmds;
+  std::size_t allowance;         // tokens the session has: the hub stops once they are spent
+  channel<batch_result>* reply;  // lives in the asking session's frame
+};
+struct flood_request {  // the session was held back for flood_cutoff: cut it off
+  conn_id id;
 };
 struct detach_request {
   conn_id id;
@@ -40,7 +51,8 @@ struct detach_request {
 
 // What sessions ask. The sweep, shutdown and the store's answers do not queue here: they run
 // on the hub's own thread and call hub_state directly, so a full inbox cannot delay them.
-using hub_request = std::variant<attach_request, login_request, command_request, detach_request>;
+using hub_request =
+    std::variant<attach_request, login_request, command_request, detach_request, flood_request>;
 
 class hub {
  public:
@@ -62,8 +74,12 @@ class hub {
   // The logged-in user name, or nothing (the hub has replied with the reason). `hashed` is
   // what check_password found.
   awaitable<std::optional<std::string>> login(conn_id id, parsed_command cmd, hash_check hashed);
-  // Several commands in one request: a client that pipelines costs one hop per read, not per line.
-  awaitable<void> commands(conn_id id, std::vector<parsed_command> cmds);
+  // Several commands in one request: a client that pipelines costs one hop per read, not per
+  // line. The hub takes them in order while the cost so far is below `allowance`.
+  awaitable<batch_result> commands(conn_id id, std::vector<parsed_command> cmds,
+                                   std::size_t allowance);
+  // Cuts off a session that has flooded (the hub says why and announces the logout).
+  awaitable<void> flooding(conn_id id);
   awaitable<void> detach(conn_id id, std::string reason);
 
  private:
@@ -78,6 +94,7 @@ class hub {
   void handle(login_request& r, moment now);
   void handle(command_request& r, moment now);
   void handle(detach_request& r, moment now);
+  void handle(flood_request& r, moment now);
 
   channel<hub_request> inbox_;
   // name -> hash of the accounts with hashed passwords. Fixed at start: sessions read it

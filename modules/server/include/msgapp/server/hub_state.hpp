@@ -71,8 +71,13 @@ class hub_state {
   // plain passwords.
   std::optional<std::string> login(conn_id id, const parsed_command& cmd, moment now,
                                    hash_check hashed = hash_check::not_done);
-  // A line from a logged-in connection. Every outcome is one reply on its outbox.
-  void command(conn_id id, parsed_command cmd, moment now);
+  // A line from a logged-in connection. Every outcome is one reply on its outbox. Returns
+  // what it cost the sender's command_budget: 1, and for a broadcast 1 more per
+  // broadcast_recipients_per_token users it reached (it costs every one of them).
+  std::size_t command(conn_id id, parsed_command cmd, moment now);
+  // The session was held back by its command rate for flood_cutoff: tell it why and close
+  // it, announcing the logout as usual.
+  void cut_off_flooding(conn_id id, moment now);
   // The connection's reader ended (client gone, or closed by us). Idempotent.
   void detach(conn_id id, std::string_view reason, moment now);
   // Time-outs, and the end of shutdown's grace period.
@@ -221,6 +226,7 @@ class hub_state {
   std::unordered_map<std::string, account, name_hash, std::equal_to<>> accounts_;
   std::unordered_map<conn_id, conn_state> connections_;
   std::vector<conn_id> too_slow_;  // outboxes that overflowed this turn
+  std::size_t reached_ = 0;        // users the current command delivered to (its cost)
   std::chrono::system_clock::time_point cached_second_{};
   std::string cached_time_;
   bool stopping_ = false;
