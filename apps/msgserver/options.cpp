@@ -90,6 +90,51 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   app.add_option("--tls-handshakes", out.config.tls_handshakes,
                  "TLS handshakes in progress at once; a connection past them is closed")
       ->capture_default_str();
+  // Admission: per remote address, and before login (docs/protocol.md, "Limits").
+  auto& cfg = out.config;
+  app.add_option("--per-address", cfg.connections_per_address,
+                 "connections open at once from one address (0: no limit); loopback is exempt")
+      ->capture_default_str();
+  app.add_flag("--limit-loopback", cfg.limit_loopback,
+               "apply --per-address to loopback addresses (127.0.0.0/8, ::1) too");
+  std::uint64_t login_deadline_s = cfg.login_deadline.count() / 1000;
+  app.add_option("--login-deadline", login_deadline_s,
+                 "seconds a connection has to log in, whatever it sends (0: no limit)")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{86'400}))
+      ->capture_default_str();
+  std::uint64_t login_stall_s = cfg.login_stall.count() / 1000;
+  app.add_option("--login-stall", login_stall_s,
+                 "seconds part of a line may wait for its end before login (0: no limit)")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{86'400}))
+      ->capture_default_str();
+  app.add_option("--failures-free", cfg.address_failures_free,
+                 "failed logins from one address before its attempts are spaced out")
+      ->capture_default_str();
+  std::uint64_t delay_ms = cfg.login_delay_base.count();
+  app.add_option("--login-delay-ms", delay_ms,
+                 "spacing of attempts at the first throttled failure; doubles per failure")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{3'000}))
+      ->capture_default_str();
+  std::uint64_t delay_max_ms = cfg.login_delay_max.count();
+  app.add_option("--login-delay-max-ms", delay_max_ms,
+                 "most spacing of one address's login attempts (at most 3000; 0: no throttle)")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{3'000}))
+      ->capture_default_str();
+  std::uint64_t memory_s = cfg.address_failure_memory.count() / 1000;
+  app.add_option("--failure-memory", memory_s,
+                 "seconds without a failure after which an address's failures are forgotten")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{10ULL * 365 * 24 * 3600}))
+      ->capture_default_str();
+  app.add_option("--address-table", cfg.address_table,
+                 "addresses whose failures are remembered; past it the oldest is forgotten")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}))
+      ->capture_default_str();
+  std::uint64_t keepalive_s = cfg.keepalive_idle.count() / 1000;
+  app.add_option("--keepalive", keepalive_s,
+                 "seconds of silence before TCP keepalive probes (every 10 s, 5 of them) find "
+                 "a vanished client dead: after 110 s by default (0: no keepalive)")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{86'400}))
+      ->capture_default_str();
   app.add_option("--log-level", out.log_level,
                  "trace, debug, info, warn, error or off (logs go to stderr)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))  // not protocol
@@ -114,6 +159,12 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   out.config.port = static_cast<std::uint16_t>(*port_number);
   out.config.block_duration = std::chrono::seconds(*block_s);
   out.config.timeout = std::chrono::seconds(*timeout_s);
+  cfg.login_deadline = std::chrono::seconds(login_deadline_s);
+  cfg.login_stall = std::chrono::seconds(login_stall_s);
+  cfg.login_delay_base = std::chrono::milliseconds(delay_ms);
+  cfg.login_delay_max = std::chrono::milliseconds(delay_max_ms);
+  cfg.address_failure_memory = std::chrono::seconds(memory_s);
+  cfg.keepalive_idle = std::chrono::seconds(keepalive_s);
   return out;
 }
 

@@ -57,6 +57,8 @@ std::string_view code_word(errc code) {
       return "not-saved";
     case errc::login_busy:
       return "login-busy";
+    case errc::too_many_connections:
+      return "too-many-connections";
   }
   return "error";
 }

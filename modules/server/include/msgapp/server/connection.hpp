@@ -2,14 +2,19 @@
 #pragma once
 
 #include <array>
+#include <cerrno>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
 #include <system_error>
+#include <tuple>
 #include <type_traits>
 #include <variant>
+
+#include <sys/socket.h>
 
 #include <msgapp/net.hpp>
 #include <msgapp/net/contain.hpp>
@@ -81,10 +86,17 @@ class basic_connection final : public line_sink,
   basic_connection(Stream stream, const config& cfg);
 
   // The next line from the client (its text is valid until the next call), or why there is
-  // none: eof when the client left, operation_aborted when we closed the connection.
-  awaitable<tl::expected<line, std::error_code>> read_line();
+  // none: eof when the client left, operation_aborted when we closed the connection. With a
+  // `stall`, timed_out once part of a line has waited that long for the rest (a timer runs
+  // only while part of a line is held).
+  awaitable<tl::expected<line, std::error_code>> read_line(milliseconds stall = milliseconds(0));
   // A line that has already arrived, without waiting (same lifetime rule as read_line).
   std::optional<line> buffered_line() { return framer_.next(); }
+  // Ends when the connection is closed here, or the socket reports an error; for a session
+  // that waits for something else meanwhile (a throttled login).
+  awaitable<void> wait_closed();
+  // Whether the client has closed or reset its side, seen without reading anything.
+  bool peer_closed();
 
   bool deliver(shared_line line) override;
   void close_after_flush() override;
@@ -116,6 +128,7 @@ class basic_connection final : public line_sink,
   writer writer_ = writer::idle;
   bool eof_ = false;      // the client sent eof: never read again
   bool closing_ = false;  // saying goodbye: the session reads no more
+  std::chrono::steady_clock::time_point partial_since_{};  // part of a line waits since; {}: none
   // when_written()'s callback: allocated only while a page of offline messages waits, so
   // an idle connection pays one pointer for it.
   std::unique_ptr<std::function<void()>> on_written_;
@@ -147,30 +160,75 @@ basic_connection<Stream>::basic_connection(Stream stream, const config& cfg)
 
 template <typename Stream>
 awaitable<tl::expected<typename basic_connection<Stream>::line, std::error_code>>
-basic_connection<Stream>::read_line() {
+basic_connection<Stream>::read_line(milliseconds stall) {
+  using namespace net::experimental::awaitable_operators;
   for (;;) {
-    if (auto next = framer_.next()) co_return *next;
+    if (auto next = framer_.next()) {
+      partial_since_ = {};
+      co_return *next;
+    }
     if (eof_) co_return tl::unexpected(std::error_code(net::error::eof));
     if (!socket().is_open() || closing_)
       co_return tl::unexpected(std::error_code(net::error::operation_aborted));
+    // Part of a line is held: from now on, its rest has until partial_since_ + stall.
+    const bool timed = stall.count() > 0 && framer_.buffered() > 0;
+    const auto now = std::chrono::steady_clock::now();
+    if (!timed) {
+      partial_since_ = {};
+    } else if (partial_since_ == std::chrono::steady_clock::time_point{}) {
+      partial_since_ = now;
+    }
+    const auto left = partial_since_ + stall - now;
+    if (timed && left <= left.zero())
+      co_return tl::unexpected(std::error_code(net::error::timed_out));
 
     if constexpr (reads_without_waiting<Stream>) {
       // One scratch buffer for every connection on this thread: bytes move from it into the
       // framer at once, so a connection keeps only what it has not yet turned into lines.
       static thread_local std::array<char, 64 * 1024> scratch;
       // Wait for readability first: an idle connection has one pending wait and no buffer.
-      auto [ec] = co_await socket().async_wait(tcp::socket::wait_read, use_nothrow);
+      std::error_code ec;
+      if (timed) {
+        auto waited =
+            co_await (socket().async_wait(tcp::socket::wait_read, use_nothrow) || sleep_for(left));
+        if (waited.index() == 1) co_return tl::unexpected(std::error_code(net::error::timed_out));
+        ec = std::get<0>(std::get<0>(waited));
+      } else {
+        std::tie(ec) = co_await socket().async_wait(tcp::socket::wait_read, use_nothrow);
+      }
       if (ec) co_return tl::unexpected(ec);
       std::error_code read_ec;
       const std::size_t n = stream_.read_some(net::buffer(scratch), read_ec);
       if (read_ec == net::error::would_block || read_ec == net::error::try_again) continue;
       if (!feed(read_ec, std::string_view(scratch.data(), n))) co_return tl::unexpected(read_ec);
     } else {
-      auto [ec, n] = co_await stream_.async_read_some(net::buffer(read_buffer_), use_nothrow);
+      std::error_code ec;
+      std::size_t n = 0;
+      if (timed) {
+        auto read = co_await (stream_.async_read_some(net::buffer(read_buffer_), use_nothrow) ||
+                              sleep_for(left));
+        if (read.index() == 1) co_return tl::unexpected(std::error_code(net::error::timed_out));
+        std::tie(ec, n) = std::get<0>(read);
+      } else {
+        std::tie(ec, n) = co_await stream_.async_read_some(net::buffer(read_buffer_), use_nothrow);
+      }
       if (closing_) continue;  // as if the socket had closed at once, as TCP's does
       if (!feed(ec, std::string_view(read_buffer_.data(), n))) co_return tl::unexpected(ec);
     }
   }
+}
+
+template <typename Stream>
+awaitable<void> basic_connection<Stream>::wait_closed() {
+  co_await socket().async_wait(tcp::socket::wait_error, use_nothrow);
+}
+
+template <typename Stream>
+bool basic_connection<Stream>::peer_closed() {
+  if (eof_ || !socket().is_open()) return true;
+  char byte = 0;
+  const auto n = ::recv(socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
 // Feeds what one read brought to the framer; false when the read failed (other than eof).
