@@ -105,6 +105,12 @@ fi
 msgbench="$build_dir/apps/msgbench/msgbench"
 msgserver="$build_dir/apps/msgserver/msgserver"
 baseline="$baseline_dir/apps/msgserver/msgserver"
+# Load runs lift msgserver's rate and per-address limits, as the IRC servers' flood settings
+# are lifted below (docs/limits.md); a baseline from before --unlimited has none to lift.
+baseline_unlimited=""
+if [[ -x $baseline ]] && "$baseline" --help 2>/dev/null | grep -q -- --unlimited; then
+  baseline_unlimited="--unlimited"
+fi
 if [[ -n $baseline_dir && ! -x $baseline ]]; then
   echo "compare.sh: no msgserver in $baseline_dir/apps/msgserver" >&2
   exit 1
@@ -213,9 +219,9 @@ wait_for_port() { # port seconds
 server_command() { # name port -> the command line, for the report as well
   case "$1" in
     # A fresh data directory for every run (the port differs), so no run inherits another's state.
-    msgserver) echo "$msgserver $2 60 3600 --credentials $tmp/credentials.txt --bind 127.0.0.1 --log-level warn --data-dir $tmp/data-$2" ;;
-    msgserver-mem) echo "$msgserver $2 60 3600 --credentials $tmp/credentials.txt --bind 127.0.0.1 --log-level warn --in-memory" ;;
-    baseline) echo "$baseline $2 60 3600 --credentials $tmp/credentials.txt --bind 127.0.0.1 --log-level warn" ;;
+    msgserver) echo "$msgserver $2 60 3600 --credentials $tmp/credentials.txt --bind 127.0.0.1 --log-level warn --unlimited --data-dir $tmp/data-$2" ;;
+    msgserver-mem) echo "$msgserver $2 60 3600 --credentials $tmp/credentials.txt --bind 127.0.0.1 --log-level warn --unlimited --in-memory" ;;
+    baseline) echo "$baseline $2 60 3600 --credentials $tmp/credentials.txt --bind 127.0.0.1 --log-level warn $baseline_unlimited" ;;
     inspircd) echo "inspircd --nofork --runasroot --config=$tmp/inspircd.conf" ;;
     ngircd) echo "ngircd -n -f $tmp/ngircd.conf" ;;
   esac

@@ -134,7 +134,9 @@ int main(int argc, char** argv) {
 
   CLI::App app{
       "msgbench: load generator and meter for msgserver and IRC servers (loopback only).\n"
-      "Users are <prefix><i> with one password; see gen-credentials."};
+      "Users are <prefix><i> with one password; see gen-credentials.\n"
+      "Start msgserver with --unlimited for load runs (its rate and per-address limits would\n"
+      "measure themselves); `soak` and `relay --flooder` are meant for its default limits."};
   app.require_subcommand(1);
   std::map<std::string, bench_options> opts;
 

@@ -45,6 +45,29 @@ void add_limit_options(CLI::App& app, server::config& cfg) {
   add_ms(app, "--flood-cutoff-ms", cfg.flood_cutoff,
          "a session held back by --command-rate this long without a break is cut off with "
          "`error flooding` (0: never)");
+  // Admission: per remote address, and before login.
+  add_count(app, "--per-address", cfg.connections_per_address,
+            "connections open at once from one address (0: no limit); loopback is exempt");
+  app.add_flag("--limit-loopback", cfg.limit_loopback,
+               "apply --per-address to loopback addresses (127.0.0.0/8, ::1) too")
+      ->group(group);
+  add_ms(app, "--login-deadline-ms", cfg.login_deadline,
+         "time a connection has to log in, whatever it sends (0: no limit)");
+  add_ms(app, "--login-stall-ms", cfg.login_stall,
+         "time part of a line may wait for its end before login (0: no limit)");
+  add_count(app, "--failures-free", cfg.address_failures_free,
+            "failed logins from one address before its attempts are spaced out");
+  add_ms(app, "--login-delay-ms", cfg.login_delay_base,
+         "spacing of attempts at the first throttled failure; doubles per failure");
+  add_ms(app, "--login-delay-max-ms", cfg.login_delay_max,
+         "most spacing of one address's login attempts (at most 3000; 0: no throttle)");
+  add_ms(app, "--failure-memory-ms", cfg.address_failure_memory,
+         "time without a failure after which an address's failures are forgotten");
+  add_count(app, "--address-table", cfg.address_table,
+            "addresses whose failures are remembered; past it the oldest is forgotten");
+  add_ms(app, "--keepalive-ms", cfg.keepalive_idle,
+         "silence before TCP keepalive probes (every 10 s, 5 of them) find a vanished client "
+         "dead: after 110 s by default (0: no keepalive; whole seconds)");
   add_count(app, "--page-messages", cfg.page_messages,
             "offline messages sent at once after login; the next page follows when read");
   add_count(app, "--page-bytes", cfg.page_bytes, "bytes of text in one page of offline messages");

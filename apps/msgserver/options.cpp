@@ -98,6 +98,9 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
                  "TLS handshakes in progress at once; a connection past them is closed")
       ->capture_default_str();
   add_limit_options(app, out.config);
+  bool unlimited = false;
+  app.add_flag("--unlimited", unlimited,
+               "for load runs only: lift every rate and per-address limit (docs/limits.md)");
   app.add_option("--log-level", out.log_level,
                  "trace, debug, info, warn, error or off (logs go to stderr)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))  // not protocol
@@ -114,6 +117,7 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   const auto timeout_s = cli::whole_number(timeout, ten_years);
   if (!timeout_s) return usage_error("timeout must be a whole number of seconds");
 
+  if (unlimited) server::lift_rate_limits(out.config);
   out.store.data_dir = data_dir;
   out.store.sync = sync == "full" ? store::sync_mode::full : store::sync_mode::normal;
   out.config.store_bytes = store_mb << 20;
@@ -123,6 +127,12 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   out.config.port = static_cast<std::uint16_t>(*port_number);
   out.config.block_duration = std::chrono::seconds(*block_s);
   out.config.timeout = std::chrono::seconds(*timeout_s);
+  cfg.login_deadline = std::chrono::seconds(login_deadline_s);
+  cfg.login_stall = std::chrono::seconds(login_stall_s);
+  cfg.login_delay_base = std::chrono::milliseconds(delay_ms);
+  cfg.login_delay_max = std::chrono::milliseconds(delay_max_ms);
+  cfg.address_failure_memory = std::chrono::seconds(memory_s);
+  cfg.keepalive_idle = std::chrono::seconds(keepalive_s);
   return out;
 }
 

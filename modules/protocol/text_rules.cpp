@@ -59,6 +59,8 @@ std::string_view code_word(errc code) {
       return "login-busy";
     case errc::flooding:
       return "flooding";
+    case errc::too_many_connections:
+      return "too-many-connections";
   }
   return "error";
 }

@@ -7,6 +7,14 @@
 
 namespace msgapp::server {
 
+void lift_rate_limits(config& c) {
+  c.connections_per_address = 0;
+  c.limit_loopback = false;
+  c.login_delay_max = milliseconds(0);
+  c.command_rate = 0;
+  c.flood_cutoff = milliseconds(0);
+}
+
 tl::expected<void, std::string> validate(const config& c) {
   if (c.login_attempts < 1) return tl::unexpected(std::string("login_attempts must be 1 or more"));
   if (c.block_duration.count() < 0 || c.timeout.count() < 0) {
@@ -43,6 +51,21 @@ tl::expected<void, std::string> validate(const config& c) {
   if (c.flood_cutoff.count() < 0) {
     return tl::unexpected(std::string("flood_cutoff must not be negative"));
   }
+  if (c.login_deadline.count() < 0 || c.login_stall.count() < 0 || c.login_delay_base.count() < 0 ||
+      c.address_failure_memory.count() < 0 || c.keepalive_idle.count() < 0) {
+    return tl::unexpected(std::string("admission durations must not be negative"));
+  }
+  // A person who mistypes a few times more than the free ones must never wait long.
+  if (c.login_delay_max > milliseconds(3'000) ||
+      (c.login_delay_max.count() > 0 && c.login_delay_base > c.login_delay_max)) {
+    return tl::unexpected(std::string("login_delay_base <= login_delay_max <= 3 s"));
+  }
+  if (c.address_table == 0) return tl::unexpected(std::string("address_table must be 1 or more"));
+  if (c.keepalive_idle.count() > 0 &&
+      (c.keepalive_interval < milliseconds(1'000) || c.keepalive_probes < 1)) {
+    return tl::unexpected(
+        std::string("with keepalive, keepalive_interval must be 1 s or more and probes 1 or more"));
+  }
   if (c.hash_threads == 0) return tl::unexpected(std::string("hash_threads must be 1 or more"));
   if (c.private_offer_lifetime.count() <= 0) {
     return tl::unexpected(std::string("private_offer_lifetime must be positive"));
@@ -61,6 +84,7 @@ milliseconds sweep_interval(const config& c) {
   // late, and shutdown's grace period is honoured to within a quarter second.
   auto shortest = c.shutdown_grace;
   if (c.timeout.count() > 0) shortest = std::min(shortest, c.timeout);
+  if (c.login_deadline.count() > 0) shortest = std::min(shortest, c.login_deadline);
   return std::clamp(shortest / 20, milliseconds(5), milliseconds(250));
 }
 

@@ -37,6 +37,10 @@ void hub::handle(attach_request& r, moment now) {
   state_.attach(r.id, std::move(r.out), std::move(r.address), now);
 }
 
+void hub::handle(admit_request& r, moment now) {
+  r.reply->try_send(net::error_code{}, state_.admit_login(r.id, now));
+}
+
 void hub::handle(login_request& r, moment now) {
   r.reply->try_send(net::error_code{}, state_.login(r.id, r.cmd, now, r.hashed));
 }
@@ -99,6 +103,15 @@ awaitable<bool> hub::post(hub_request request) {
 awaitable<bool> hub::attach(conn_id id, std::shared_ptr<line_sink> out, std::string address) {
   hub_request request = attach_request{id, std::move(out), std::move(address)};
   co_return co_await post(std::move(request));
+}
+
+awaitable<std::chrono::steady_clock::time_point> hub::admit_login(conn_id id) {
+  channel<std::chrono::steady_clock::time_point> reply(inbox_.get_executor(), 1);
+  hub_request request = admit_request{id, &reply};
+  if (!co_await post(std::move(request))) co_return std::chrono::steady_clock::now();
+  auto [ec, slot] = co_await reply.async_receive(use_nothrow);
+  if (ec) co_return std::chrono::steady_clock::now();
+  co_return slot;
 }
 
 awaitable<hash_check> hub::check_password(const parsed_command& cmd) {

@@ -22,7 +22,11 @@ std::string human(milliseconds d) {
 
 hub_state::hub_state(config cfg, const credentials& accounts, token_source tokens, store_link store,
                      moment now)
-    : cfg_(std::move(cfg)), new_token_(std::move(tokens)), submit_(std::move(store.submit)) {
+    : cfg_(std::move(cfg)),
+      new_token_(std::move(tokens)),
+      submit_(std::move(store.submit)),
+      per_address_(cfg_),
+      throttle_(cfg_) {
   for (const auto& [name, password] : accounts)
     accounts_[name].password = password;
   load(store.loaded, now);
@@ -38,8 +42,28 @@ bool hub_state::attach(conn_id id, std::shared_ptr<line_sink> out, std::string a
     spdlog::warn("connection {} refused: {}", id, stopping_ ? "stopping" : "server full");
     return false;
   }
-  connections_.emplace(id, conn_state{id, std::move(out), {}, now.mono, std::move(address)});
+  if (!per_address_.admit(address)) {
+    const protocol::error crowded{
+        errc::too_many_connections,
+        fmt::format("{} connections from your address are open already; close one and try again",
+                    cfg_.connections_per_address)};
+    out->deliver(make_line(protocol::format_error(crowded)));
+    out->close_after_flush();
+    spdlog::warn("connection {} refused: {} has {} connections", id, address,
+                 cfg_.connections_per_address);
+    return false;
+  }
+  auto& c =
+      connections_.emplace(id, conn_state{id, std::move(out), {}, now.mono, std::move(address)})
+          .first->second;
+  c.attached = now.mono;
   return true;
+}
+
+std::chrono::steady_clock::time_point hub_state::admit_login(conn_id id, moment now) {
+  const conn_state* c = find_connection(id);
+  if (c == nullptr) return now.mono;  // gone: login() will find nothing to do
+  return throttle_.admit(c->address, now.mono);
 }
 
 std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cmd, moment now,
@@ -62,8 +86,10 @@ std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cm
   } else if (attempt == nullptr) {
     reply_error(*c, errc::not_logged_in, "log in first: login <user> <password>");
   } else if (account* acc = find_account(attempt->user); acc == nullptr) {
+    throttle_.failed(c->address, now.mono);
     reply_unknown_user(*c, attempt->user);
   } else if (acc->blocked_until > now.mono) {
+    throttle_.failed(c->address, now.mono);
     const auto left = std::chrono::ceil<std::chrono::seconds>(acc->blocked_until - now.mono);
     reply_error(*c, errc::login_blocked,
                 fmt::format("{} is blocked after too many wrong passwords; try again in {} s",
@@ -77,6 +103,7 @@ std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cm
     spdlog::info("login of {} (connection {}) refused: the password queue is full", attempt->user,
                  id);
   } else if (!acc->password.matches(attempt->password, hashed)) {
+    throttle_.failed(c->address, now.mono);
     const int left = cfg_.login_attempts - ++acc->failed_logins;
     spdlog::info("wrong password for {} (connection {}), {} attempts left", attempt->user, id,
                  left);
@@ -127,6 +154,7 @@ std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cm
 void hub_state::detach(conn_id id, std::string_view reason, moment now) {
   conn_state* c = find_connection(id);
   if (c == nullptr) return;
+  if (!c->detached) per_address_.release(c->address);  // counted once, whatever the reason
   end_session(*c, reason, now);
   spdlog::info("connection {} closed: {}", id, reason);
   if (c->held.empty()) {
@@ -141,6 +169,18 @@ void hub_state::detach(conn_id id, std::string_view reason, moment now) {
 }
 
 void hub_state::sweep(moment now) {
+  if (cfg_.login_deadline.count() > 0) {
+    // Whatever a connection sends, it has this long to log in: lines are not enough.
+    for (auto& [id, c] : connections_) {
+      if (c.closing || !c.user.empty() || now.mono - c.attached < cfg_.login_deadline) continue;
+      send(c, make_line(protocol::format_timeout(
+                  fmt::format("not logged in within {}; closed", human(cfg_.login_deadline)))));
+      spdlog::info("connection {} from {}: not logged in within {}", id, c.address,
+                   human(cfg_.login_deadline));
+      close_gracefully(c);
+    }
+  }
+  throttle_.forget_old(now.mono);
   if (cfg_.timeout.count() > 0) {
     for (auto& [id, c] : connections_) {
       if (c.closing || now.mono - c.last_active < cfg_.timeout) continue;

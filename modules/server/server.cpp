@@ -6,6 +6,7 @@
 
 #include <msgapp/net/contain.hpp>
 #include "msgapp/server/session.hpp"
+#include "msgapp/server/socket_options.hpp"
 
 namespace msgapp::server {
 
@@ -59,7 +60,7 @@ awaitable<void> server::accept_connections() {
       continue;
     }
     std::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);  // we batch writes ourselves
+    set_socket_options(socket, cfg_);  // no Nagle; keepalive finds clients that vanished
     const conn_id id = next_id_++;
     const auto remote = socket.remote_endpoint(ignored);
     spdlog::info("connection {} from {}:{}", id, remote.address().to_string(), remote.port());

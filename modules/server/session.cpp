@@ -38,13 +38,31 @@ std::string describe(std::error_code ended) {
 //    A name blocked for wrong passwords makes the hub close us; the next read then fails.
 //    A hashed password is checked first, on the password pool: this session waits for it,
 //    the hub and everyone else do not. The hub then decides as for a plain password.
+//    Part of a line may wait only login_stall for its rest. A login attempt waits first for
+//    the slot the hub gives its address (at once, unless the address failed too often), so
+//    a throttled attempt costs no hashing and one whose client left meanwhile is dropped.
 template <typename Connection>
 awaitable<tl::expected<std::string, std::error_code>> log_in(Connection& conn, conn_id id,
                                                              hub& the_hub, const config& cfg) {
   for (;;) {
-    auto line = co_await conn.read_line();
-    if (!line) co_return tl::unexpected(line.error());
+    auto line = co_await conn.read_line(cfg.login_stall);
+    if (!line) {
+      if (line.error() == net::error::timed_out) {
+        conn.deliver(make_line(protocol::format_timeout(
+            fmt::format("part of a line waited {:g} s for its end before login; closed",
+                        static_cast<double>(cfg.login_stall.count()) / 1000))));
+      }
+      co_return tl::unexpected(line.error());
+    }
     auto cmd = parse(*line, cfg.limits);
+    if (cmd && std::holds_alternative<protocol::login_cmd>(*cmd)) {
+      const auto slot = co_await the_hub.admit_login(id);
+      const auto wait = slot - std::chrono::steady_clock::now();
+      if (wait > wait.zero()) {
+        const bool open = co_await conn.pause(wait);  // a named local: see asio-1.22.md
+        if (!open || conn.peer_closed()) co_return tl::unexpected(std::error_code(net::error::eof));
+      }
+    }
     const auto hashed = co_await the_hub.check_password(cmd);
     auto user = co_await the_hub.login(id, std::move(cmd), hashed);
     if (user) co_return std::move(*user);

@@ -76,6 +76,27 @@ TEST_CASE("msgserver's limit options reach the server", "[msgserver]") {
   CHECK_THAT(*refused, Catch::StartsWith("error login-blocked"));
 }
 
+TEST_CASE("msgserver --unlimited lifts the per-address limit", "[msgserver]") {
+  // Loopback counts here (--limit-loopback), so a second connection from 127.0.0.1 is one
+  // too many; --unlimited lets it in.
+  const std::vector<std::string> one_each{"--limit-loopback", "--per-address", "1"};
+  {
+    running_server limited("info", one_each);
+    const auto first = limited.connect();
+    tcp_client second(limited.port);
+    CHECK(second.read_line() == "hello msgapp 2");
+    const auto refused = second.read_line();
+    REQUIRE(refused);
+    CHECK_THAT(*refused, Catch::StartsWith("error too-many-connections"));
+    CHECK(second.closed_within(2s));
+  }
+  auto lifted = one_each;
+  lifted.push_back("--unlimited");
+  running_server unlimited("info", lifted);
+  const auto first = unlimited.connect();
+  const auto second = unlimited.login("bob", bob_password);  // greeted and served
+}
+
 TEST_CASE("msgserver --help lists the Limits group with durations in milliseconds", "[msgserver]") {
   const auto r = run_server({"--help"});
   REQUIRE(r.status == 0);

@@ -29,12 +29,13 @@ enum class errc {
   server_full,
   offline,
   no_offer,
-  quota,       // the sender's share of the offline store, or the whole store, is used up
-  not_saved,   // the server could not save a change; nothing was changed
-  login_busy,  // too many hashed passwords are being checked; the login was not tried
-  flooding,    // held back by the command rate for flood_cutoff without a break: cut off
+  quota,                 // the sender's share of the offline store, or the whole store, is used up
+  not_saved,             // the server could not save a change; nothing was changed
+  login_busy,            // too many hashed passwords are being checked; the login was not tried
+  flooding,              // held back by the command rate for flood_cutoff without a break: cut off
+  too_many_connections,  // the client's address has as many connections open as it may
 };
-inline constexpr errc last_errc = errc::flooding;  // keep it the last code above
+inline constexpr errc last_errc = errc::too_many_connections;  // keep it the last code above
 
 // The word that follows `error ` on the wire, e.g. "unknown-user".
 std::string_view code_word(errc code);

@@ -23,6 +23,22 @@ struct config {
 
   protocol::limits limits;
   std::size_t max_connections = 10'000;
+  // Admission (issue 10): what one remote address may hold and try before it logs in.
+  std::size_t connections_per_address = 20;  // open at once; 0 = no limit
+  bool limit_loopback = false;               // loopback addresses are exempt unless this is set
+  milliseconds login_deadline{60'000};  // to log in after connecting, whatever is sent; 0 = none
+  milliseconds login_stall{10'000};  // a partial line before login may wait this long; 0 = no limit
+  std::size_t address_failures_free = 5;  // failed logins per address before the throttle
+  milliseconds login_delay_base{100};     // the wait between attempts at the first throttled
+  milliseconds login_delay_max{3'000};    // failure, doubling per failure up to this; 0 = off
+  milliseconds address_failure_memory{600'000};  // failures forgotten this long after the last
+  std::size_t address_table = 100'000;           // addresses remembered; then the oldest goes
+  // TCP keepalive on every accepted socket: a client that vanished without a FIN is found
+  // dead after idle + interval x probes (110 s by default), and TCP_USER_TIMEOUT ends a
+  // connection whose sent data stays unacknowledged as long. keepalive_idle 0 = off.
+  milliseconds keepalive_idle{60'000};
+  milliseconds keepalive_interval{10'000};
+  int keepalive_probes = 5;
   // Requests waiting for the hub. Small on purpose: a session that floods waits for a slot
   // like everyone else, so it cannot fill the queue ahead of the others (fairness).
   std::size_t hub_inbox = 64;
@@ -71,6 +87,11 @@ struct config {
   std::size_t hash_threads = 2;  // checks at the same time
   std::size_t hash_queue = 64;   // checks waiting for a thread
 };
+
+// `msgserver --unlimited`, for load runs on a machine you own: lifts every rate limit and
+// every per-address limit (connections per address, the login throttle, the command rate and
+// its flood cut-off). Memory bounds stay: lifting them would turn overload into a crash.
+void lift_rate_limits(config& c);
 
 // Checks the relations between bounds (e.g. a full offline queue must fit in an outbox).
 tl::expected<void, std::string> validate(const config& c);

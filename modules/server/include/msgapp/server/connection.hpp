@@ -2,14 +2,19 @@
 #pragma once
 
 #include <array>
+#include <cerrno>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
 #include <system_error>
+#include <tuple>
 #include <type_traits>
 #include <variant>
+
+#include <sys/socket.h>
 
 #include <msgapp/net.hpp>
 #include <msgapp/net/contain.hpp>
@@ -81,17 +86,21 @@ class basic_connection final : public line_sink,
   basic_connection(Stream stream, const config& cfg);
 
   // The next line from the client (its text is valid until the next call), or why there is
-  // none: eof when the client left, operation_aborted when we closed the connection.
-  awaitable<tl::expected<line, std::error_code>> read_line();
+  // none: eof when the client left, operation_aborted when we closed the connection. With a
+  // `stall`, timed_out once part of a line has waited that long for the rest (a timer runs
+  // only while part of a line is held).
+  awaitable<tl::expected<line, std::error_code>> read_line(milliseconds stall = milliseconds(0));
   // A line that has already arrived, without waiting (same lifetime rule as read_line).
   std::optional<line> buffered_line() { return discarding_ ? std::nullopt : framer_.next(); }
   // Whether more has arrived than the session has taken: a line or part of one here, or
   // bytes waiting in the kernel. A session held back while input waits is being flooded.
   bool input_waiting();
   // Waits `d`, or less if the connection closes meanwhile (logout, time-out, shutdown), so a
-  // session held back by its command rate never keeps a closed connection alive. False when
-  // the connection has closed.
+  // session held back by its command rate or the login throttle never keeps a closed
+  // connection alive. False when the connection has closed.
   awaitable<bool> pause(std::chrono::steady_clock::duration d);
+  // Whether the client has closed or reset its side, seen without reading anything.
+  bool peer_closed();
 
   bool deliver(shared_line line) override;
   void close_after_flush() override;
@@ -130,6 +139,7 @@ class basic_connection final : public line_sink,
   // destroy the notice on its way. The hub's grace period bounds the wait.
   bool discarding_ = false;
   std::size_t lines_in_flight_ = 0;  // held by an async_write_some: push_front keeps them first
+  std::chrono::steady_clock::time_point partial_since_{};  // part of a line waits since; {}: none
   // when_written()'s callback: allocated only while a page of offline messages waits, so
   // an idle connection pays one pointer for it.
   std::unique_ptr<std::function<void()>> on_written_;
@@ -162,30 +172,70 @@ basic_connection<Stream>::basic_connection(Stream stream, const config& cfg)
 
 template <typename Stream>
 awaitable<tl::expected<typename basic_connection<Stream>::line, std::error_code>>
-basic_connection<Stream>::read_line() {
+basic_connection<Stream>::read_line(milliseconds stall) {
+  using namespace net::experimental::awaitable_operators;
   for (;;) {
-    if (auto next = buffered_line()) co_return *next;
+    if (auto next = buffered_line()) {
+      partial_since_ = {};
+      co_return *next;
+    }
     if (eof_) co_return tl::unexpected(std::error_code(net::error::eof));
     if (!socket().is_open() || closing_)
       co_return tl::unexpected(std::error_code(net::error::operation_aborted));
+    // Part of a line is held: from now on, its rest has until partial_since_ + stall.
+    const bool timed = stall.count() > 0 && framer_.buffered() > 0;
+    const auto now = std::chrono::steady_clock::now();
+    if (!timed) {
+      partial_since_ = {};
+    } else if (partial_since_ == std::chrono::steady_clock::time_point{}) {
+      partial_since_ = now;
+    }
+    const auto left = partial_since_ + stall - now;
+    if (timed && left <= left.zero())
+      co_return tl::unexpected(std::error_code(net::error::timed_out));
 
     if constexpr (reads_without_waiting<Stream>) {
       // One scratch buffer for every connection on this thread: bytes move from it into the
       // framer at once, so a connection keeps only what it has not yet turned into lines.
       static thread_local std::array<char, 64 * 1024> scratch;
       // Wait for readability first: an idle connection has one pending wait and no buffer.
-      auto [ec] = co_await socket().async_wait(tcp::socket::wait_read, use_nothrow);
+      std::error_code ec;
+      if (timed) {
+        auto waited =
+            co_await (socket().async_wait(tcp::socket::wait_read, use_nothrow) || sleep_for(left));
+        if (waited.index() == 1) co_return tl::unexpected(std::error_code(net::error::timed_out));
+        ec = std::get<0>(std::get<0>(waited));
+      } else {
+        std::tie(ec) = co_await socket().async_wait(tcp::socket::wait_read, use_nothrow);
+      }
       if (ec) co_return tl::unexpected(ec);
       std::error_code read_ec;
       const std::size_t n = stream_.read_some(net::buffer(scratch), read_ec);
       if (read_ec == net::error::would_block || read_ec == net::error::try_again) continue;
       if (!feed(read_ec, std::string_view(scratch.data(), n))) co_return tl::unexpected(read_ec);
     } else {
-      auto [ec, n] = co_await stream_.async_read_some(net::buffer(read_buffer_), use_nothrow);
+      std::error_code ec;
+      std::size_t n = 0;
+      if (timed) {
+        auto read = co_await (stream_.async_read_some(net::buffer(read_buffer_), use_nothrow) ||
+                              sleep_for(left));
+        if (read.index() == 1) co_return tl::unexpected(std::error_code(net::error::timed_out));
+        std::tie(ec, n) = std::get<0>(read);
+      } else {
+        std::tie(ec, n) = co_await stream_.async_read_some(net::buffer(read_buffer_), use_nothrow);
+      }
       if (closing_) continue;  // as if the socket had closed at once, as TCP's does
       if (!feed(ec, std::string_view(read_buffer_.data(), n))) co_return tl::unexpected(ec);
     }
   }
+}
+
+template <typename Stream>
+bool basic_connection<Stream>::peer_closed() {
+  if (eof_ || !socket().is_open()) return true;
+  char byte = 0;
+  const auto n = ::recv(socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
 // Feeds what one read brought to the framer; false when the read failed (other than eof).

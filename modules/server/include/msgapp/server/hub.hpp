@@ -23,6 +23,10 @@ struct attach_request {
   std::shared_ptr<line_sink> out;
   std::string address;
 };
+struct admit_request {  // when may this connection's login attempt be tried
+  conn_id id;
+  channel<std::chrono::steady_clock::time_point>* reply;  // lives in the asking session's frame
+};
 struct login_request {
   conn_id id;
   parsed_command cmd;
@@ -51,8 +55,8 @@ struct detach_request {
 
 // What sessions ask. The sweep, shutdown and the store's answers do not queue here: they run
 // on the hub's own thread and call hub_state directly, so a full inbox cannot delay them.
-using hub_request =
-    std::variant<attach_request, login_request, command_request, detach_request, flood_request>;
+using hub_request = std::variant<attach_request, admit_request, login_request, command_request,
+                                 detach_request, flood_request>;
 
 class hub {
  public:
@@ -68,6 +72,8 @@ class hub {
   // ---- what sessions call; each suspends only while the inbox is full ----
   // False when the hub has already finished (the session should just end).
   awaitable<bool> attach(conn_id id, std::shared_ptr<line_sink> out, std::string address);
+  // When this connection's next login attempt may be tried (hub_state::admit_login).
+  awaitable<std::chrono::steady_clock::time_point> admit_login(conn_id id);
   // For a login of an account with a hashed password: checks it on the password pool (the
   // hub goes on meanwhile) or finds the pool full. not_done for anything else, at once.
   awaitable<hash_check> check_password(const parsed_command& cmd);
@@ -91,6 +97,7 @@ class hub {
   // refused, or its session would wait for ever).
   bool done() const { return state_.finished() && !inbox_.ready(); }
   void handle(attach_request& r, moment now);
+  void handle(admit_request& r, moment now);
   void handle(login_request& r, moment now);
   void handle(command_request& r, moment now);
   void handle(detach_request& r, moment now);

@@ -28,6 +28,8 @@
 #include "msgapp/server/config.hpp"
 #include "msgapp/server/credentials.hpp"
 #include "msgapp/server/line_sink.hpp"
+#include "msgapp/server/login_throttle.hpp"
+#include "msgapp/server/per_address.hpp"
 #include "msgapp/store/batch.hpp"
 
 namespace msgapp::server {
@@ -61,10 +63,15 @@ class hub_state {
   hub_state(config cfg, const credentials& accounts, token_source tokens, store_link store,
             moment now);
 
-  // A new connection. False (and the client told why) when the server is full or stopping.
+  // A new connection. False (and the client told why) when the server is full or stopping,
+  // or its address has as many connections as it may (config::connections_per_address).
   // `address` is the client's IP address as seen here, handed to the asker of a private
   // session with this client.
   bool attach(conn_id id, std::shared_ptr<line_sink> out, std::string address, moment now);
+  // When a login attempt from this connection may be tried: at once, unless its address has
+  // failed too often (login_throttle). Asked before the password is checked, so a throttled
+  // attempt costs no hashing, and one from a connection that closes meanwhile is never made.
+  std::chrono::steady_clock::time_point admit_login(conn_id id, moment now);
   // A line from a connection that has not logged in. Returns the user name once logged in.
   // For an account with a hashed password, `hashed` is what the password pool found (the
   // hub never hashes); it decides nothing else, so blocks and `already-online` hold as for
@@ -122,9 +129,10 @@ class hub_state {
     std::shared_ptr<line_sink> out;
     std::string user;  // empty until logged in
     std::chrono::steady_clock::time_point last_active;
-    std::string address;             // where the asker of a private session connects
-    std::uint16_t private_port = 0;  // 0: this client takes no private sessions
-    bool closing = false;            // told to close; its lines are ignored until it detaches
+    std::string address;  // where the asker of a private session connects
+    std::chrono::steady_clock::time_point attached{};  // for config::login_deadline
+    std::uint16_t private_port = 0;                    // 0: this client takes no private sessions
+    bool closing = false;  // told to close; its lines are ignored until it detaches
     // Lines that wait for a commit, oldest first; while any wait, every line queues here.
     std::vector<held_line> held{};
     std::size_t held_bytes = 0;
@@ -227,6 +235,8 @@ class hub_state {
   std::unordered_map<conn_id, conn_state> connections_;
   std::vector<conn_id> too_slow_;  // outboxes that overflowed this turn
   std::size_t reached_ = 0;        // users the current command delivered to (its cost)
+  connection_counts per_address_;
+  login_throttle throttle_;
   std::chrono::system_clock::time_point cached_second_{};
   std::string cached_time_;
   bool stopping_ = false;
