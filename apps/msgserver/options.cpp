@@ -117,7 +117,6 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   const auto timeout_s = cli::whole_number(timeout, ten_years);
   if (!timeout_s) return usage_error("timeout must be a whole number of seconds");
 
-  if (unlimited) server::lift_rate_limits(out.config);
   out.store.data_dir = data_dir;
   out.store.sync = sync == "full" ? store::sync_mode::full : store::sync_mode::normal;
   out.config.store_bytes = store_mb << 20;
@@ -127,12 +126,7 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   out.config.port = static_cast<std::uint16_t>(*port_number);
   out.config.block_duration = std::chrono::seconds(*block_s);
   out.config.timeout = std::chrono::seconds(*timeout_s);
-  cfg.login_deadline = std::chrono::seconds(login_deadline_s);
-  cfg.login_stall = std::chrono::seconds(login_stall_s);
-  cfg.login_delay_base = std::chrono::milliseconds(delay_ms);
-  cfg.login_delay_max = std::chrono::milliseconds(delay_max_ms);
-  cfg.address_failure_memory = std::chrono::seconds(memory_s);
-  cfg.keepalive_idle = std::chrono::seconds(keepalive_s);
+  if (unlimited) server::lift_rate_limits(out.config);
   return out;
 }
 

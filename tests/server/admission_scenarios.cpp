@@ -157,7 +157,7 @@ TEST_CASE("part of a line that stalls before login closes the connection sooner"
         co_await slow.send("login ali");
         const auto notice = co_await slow.line();
         REQUIRE(notice.has_value());
-        CHECK(*notice == "timeout part of a line waited 200 ms for its end before login; closed");
+        CHECK(*notice == "timeout part of a line waited 0.2 s for its end before login; closed");
         co_await slow.expect_closed();
 
         // A line whose rest comes in time is fine, and no stall applies once logged in.
