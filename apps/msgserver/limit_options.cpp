@@ -68,6 +68,10 @@ void add_limit_options(CLI::App& app, server::config& cfg) {
   add_ms(app, "--keepalive-ms", cfg.keepalive_idle,
          "silence before TCP keepalive probes (every 10 s, 5 of them) find a vanished client "
          "dead: after 110 s by default (0: no keepalive; whole seconds)");
+  add_ms(app, "--keepalive-interval-ms", cfg.keepalive_interval,
+         "time between keepalive probes (whole seconds, at least 1 s)");
+  add_count(app, "--keepalive-probes", cfg.keepalive_probes,
+            "unanswered keepalive probes before the connection is dropped");
   add_count(app, "--page-messages", cfg.page_messages,
             "offline messages sent at once after login; the next page follows when read");
   add_count(app, "--page-bytes", cfg.page_bytes, "bytes of text in one page of offline messages");
