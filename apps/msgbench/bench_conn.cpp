@@ -26,13 +26,15 @@ bench_conn::bench_conn(const asio::any_io_executor& ex, msgapp::tls::ssl::contex
       written_(ex) {}
 
 msgapp::awaitable<asio::error_code> bench_conn::connect(msgapp::tcp::endpoint target,
-                                                        int receive_buffer) {
-  if (receive_buffer > 0) {
+                                                        int receive_buffer,
+                                                        std::optional<asio::ip::address> from) {
+  if (receive_buffer > 0 || from) {
     asio::error_code ec;
     sock_.socket().open(target.protocol(), ec);
-    if (!ec) {
+    if (!ec && receive_buffer > 0) {
       sock_.socket().set_option(asio::socket_base::receive_buffer_size(receive_buffer), ec);
     }
+    if (!ec && from) sock_.socket().bind(msgapp::tcp::endpoint(*from, 0), ec);
     if (ec) co_return ec;
   }
   auto [ec] = co_await sock_.socket().async_connect(target, msgapp::use_nothrow);

@@ -25,7 +25,9 @@ class bench_conn : public std::enable_shared_from_this<bench_conn> {
 
   // receive_buffer > 0 sets SO_RCVBUF before connecting (it must precede the handshake).
   // Over TLS, the TLS handshake follows, for the certificate of the target's address.
-  msgapp::awaitable<asio::error_code> connect(msgapp::tcp::endpoint target, int receive_buffer = 0);
+  // `from`: a local address to connect from (another loopback address, say), if not empty.
+  msgapp::awaitable<asio::error_code> connect(msgapp::tcp::endpoint target, int receive_buffer = 0,
+                                              std::optional<asio::ip::address> from = {});
 
   // The next complete line already received, without "\r\n"; valid until the next fill().
   std::optional<std::string_view> next_buffered_line();

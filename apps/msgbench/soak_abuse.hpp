@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <random>
 
 namespace msgbench {
@@ -32,6 +33,7 @@ class soak_abuse {
 
   const bench_context& ctx_;
   std::size_t first_name_;
+  std::optional<asio::ip::address> from_;  // where hostile clients connect from
   std::mt19937_64 random_{1234};
   std::uint64_t connections_ = 0;
   std::uint64_t connect_failures_ = 0;

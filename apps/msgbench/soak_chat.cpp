@@ -4,6 +4,7 @@
 
 #include <msgapp/net/sleep.hpp>
 #include <msgapp/protocol/command.hpp>
+#include <msgapp/protocol/reply.hpp>
 #include <msgapp/protocol/words.hpp>
 
 #include <fmt/format.h>
@@ -207,6 +208,12 @@ void soak_chat::on_line(std::size_t user, bench_conn&, const parsed_line& line) 
 
 void soak_chat::on_reply(std::size_t user, const parsed_line& line) {
   auto& c = *chatters_[user];
+  // A flooder held back for the flood cut-off is told so, unasked, and closed: not a reply.
+  // The close then counts it among the flooders cut off, which the soak tolerates.
+  if (const auto e = msgapp::protocol::parse_error_reply(line.text);
+      c.flooder && e && e->code == msgapp::protocol::errc::flooding) {
+    return;
+  }
   if (c.awaiting.empty()) {
     pool_.note_error(fmt::format("{}: a reply to nothing: {}", ctx_.user_name(user), line.text));
     return;

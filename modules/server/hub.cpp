@@ -105,8 +105,8 @@ awaitable<bool> hub::attach(conn_id id, std::shared_ptr<line_sink> out, std::str
   co_return co_await post(std::move(request));
 }
 
-awaitable<std::chrono::steady_clock::time_point> hub::admit_login(conn_id id) {
-  channel<std::chrono::steady_clock::time_point> reply(inbox_.get_executor(), 1);
+awaitable<std::optional<std::chrono::steady_clock::time_point>> hub::admit_login(conn_id id) {
+  channel<std::optional<std::chrono::steady_clock::time_point>> reply(inbox_.get_executor(), 1);
   hub_request request = admit_request{id, &reply};
   if (!co_await post(std::move(request))) co_return std::chrono::steady_clock::now();
   auto [ec, slot] = co_await reply.async_receive(use_nothrow);

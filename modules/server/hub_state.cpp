@@ -60,10 +60,19 @@ bool hub_state::attach(conn_id id, std::shared_ptr<line_sink> out, std::string a
   return true;
 }
 
-std::chrono::steady_clock::time_point hub_state::admit_login(conn_id id, moment now) {
-  const conn_state* c = find_connection(id);
+std::optional<std::chrono::steady_clock::time_point> hub_state::admit_login(conn_id id,
+                                                                            moment now) {
+  conn_state* c = find_connection(id);
   if (c == nullptr) return now.mono;  // gone: login() will find nothing to do
-  return throttle_.admit(c->address, now.mono);
+  auto slot = throttle_.admit(c->address, now.mono);
+  if (!slot) {
+    // Never "blocked": that word means the 3-strike block of a name.
+    reply_error(*c, errc::login_busy,
+                "too many login attempts from your address at once; the login was not tried, "
+                "try again in a few seconds");
+    finish_turn(now);
+  }
+  return slot;
 }
 
 std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cmd, moment now,

@@ -23,13 +23,15 @@ milliseconds login_throttle::spacing(std::size_t failures) const {
   return std::min(max_, base_ * (std::int64_t{1} << doublings));
 }
 
-login_throttle::time_point login_throttle::admit(const std::string& address, time_point now) {
+std::optional<login_throttle::time_point> login_throttle::admit(const std::string& address,
+                                                                time_point now) {
   const auto it = records_.find(address);
   if (it == records_.end() || expired(it->second, now)) return now;
   auto& r = it->second;
   const auto wait = spacing(r.failures);
   if (wait.count() == 0) return now;
   const auto slot = std::max(now, r.next_slot);
+  if (slot - now > max_) return std::nullopt;
   r.next_slot = slot + wait;
   return slot;
 }

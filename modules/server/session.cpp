@@ -57,7 +57,8 @@ awaitable<tl::expected<std::string, std::error_code>> log_in(Connection& conn, c
     auto cmd = parse(*line, cfg.limits);
     if (cmd && std::holds_alternative<protocol::login_cmd>(*cmd)) {
       const auto slot = co_await the_hub.admit_login(id);
-      const auto wait = slot - std::chrono::steady_clock::now();
+      if (!slot) continue;  // refused, and told so: the address has enough attempts waiting
+      const auto wait = *slot - std::chrono::steady_clock::now();
       if (wait > wait.zero()) {
         const bool open = co_await conn.pause(wait);  // a named local: see asio-1.22.md
         if (!open || conn.peer_closed()) co_return tl::unexpected(std::error_code(net::error::eof));

@@ -156,6 +156,20 @@ TEST_CASE("the throttle spaces attempts after the free failures, doubling up to 
   CHECK(t.size() == 0);
 }
 
+TEST_CASE("the throttle queues no attempt further ahead than the cap; the rest are refused") {
+  server::config c;  // 5 free, 100 ms doubling, at most 3 s
+  server::login_throttle t(c);
+  const std::chrono::steady_clock::time_point t0{1000h};
+  for (int i = 0; i < 10; ++i)
+    t.failed("10.0.0.1", t0);  // spaced 3 s apart now
+  CHECK(t.admit("10.0.0.1", t0) == t0);
+  CHECK(t.admit("10.0.0.1", t0) == t0 + 3s);  // waits 3 s, the most anyone waits
+  CHECK_FALSE(t.admit("10.0.0.1", t0));       // would wait 6 s: refused, no slot taken
+  CHECK_FALSE(t.admit("10.0.0.1", t0 + 1s));
+  CHECK(t.admit("10.0.0.1", t0 + 3s) == t0 + 6s);  // the rate stays one per 3 s
+  CHECK(t.admit("10.0.0.2", t0) == t0);            // another address: at once
+}
+
 TEST_CASE("the throttle's table is bounded: the oldest failure is forgotten first") {
   server::config c;
   c.address_table = 2;
@@ -190,4 +204,15 @@ TEST_CASE_METHOD(hub_fixture, "failed logins from an address slow its attempts, 
   auto [other, po] = connect_from(*this, "10.0.0.2");
   CHECK(state.admit_login(other, at(0ms)) == at(0ms).mono);
   CHECK(hub.login(other, cmd("login alice a"), at(0ms)) == "alice");
+
+  // Past what the 3 s cap holds, an attempt is refused at once, in words that never say
+  // "blocked" (that means the 3-strike block of a name).
+  for (int i = 0; i < 5; ++i)
+    CHECK_FALSE(hub.login(c1, cmd("login nobody x"), at(0ms)));
+  CHECK(state.admit_login(c2, at(10s)) == at(10s).mono);
+  CHECK(state.admit_login(c2, at(10s)) == at(13s).mono);
+  CHECK_FALSE(state.admit_login(c1, at(10s)));
+  CHECK_THAT(p1->last(), Catch::StartsWith("error login-busy too many login attempts from your "
+                                           "address") &&
+                             !Catch::Contains("blocked"));
 }

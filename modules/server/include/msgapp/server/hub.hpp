@@ -25,7 +25,8 @@ struct attach_request {
 };
 struct admit_request {  // when may this connection's login attempt be tried
   conn_id id;
-  channel<std::chrono::steady_clock::time_point>* reply;  // lives in the asking session's frame
+  // Lives in the asking session's frame. Nothing: the attempt is refused (login-busy).
+  channel<std::optional<std::chrono::steady_clock::time_point>>* reply;
 };
 struct login_request {
   conn_id id;
@@ -73,7 +74,7 @@ class hub {
   // False when the hub has already finished (the session should just end).
   awaitable<bool> attach(conn_id id, std::shared_ptr<line_sink> out, std::string address);
   // When this connection's next login attempt may be tried (hub_state::admit_login).
-  awaitable<std::chrono::steady_clock::time_point> admit_login(conn_id id);
+  awaitable<std::optional<std::chrono::steady_clock::time_point>> admit_login(conn_id id);
   // For a login of an account with a hashed password: checks it on the password pool (the
   // hub goes on meanwhile) or finds the pool full. not_done for anything else, at once.
   awaitable<hash_check> check_password(const parsed_command& cmd);

@@ -71,7 +71,9 @@ class hub_state {
   // When a login attempt from this connection may be tried: at once, unless its address has
   // failed too often (login_throttle). Asked before the password is checked, so a throttled
   // attempt costs no hashing, and one from a connection that closes meanwhile is never made.
-  std::chrono::steady_clock::time_point admit_login(conn_id id, moment now);
+  // Nothing (and `login-busy` sent) when the address already has as many attempts waiting
+  // as login_delay_max holds: that attempt is not made.
+  std::optional<std::chrono::steady_clock::time_point> admit_login(conn_id id, moment now);
   // A line from a connection that has not logged in. Returns the user name once logged in.
   // For an account with a hashed password, `hashed` is what the password pool found (the
   // hub never hashes); it decides nothing else, so blocks and `already-online` hold as for

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <list>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -24,8 +25,10 @@ class login_throttle {
 
   // When the next attempt from `address` may be checked: `now` for an address in good
   // standing; otherwise its slot, reserved by this call, so attempts from many connections
-  // of one address queue one behind the other.
-  time_point admit(const std::string& address, time_point now);
+  // of one address queue one behind the other. Nothing when that slot would be more than
+  // login_delay_max away: the queue holds no more, so no attempt waits longer than that
+  // (a person who mistypes never waits long) and the address's rate stays the same.
+  std::optional<time_point> admit(const std::string& address, time_point now);
   // An attempt from `address` failed (wrong password, unknown or blocked name).
   void failed(const std::string& address, time_point now);
   // Forgets the addresses whose last failure is older than address_failure_memory.
