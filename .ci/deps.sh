@@ -8,6 +8,7 @@ msgapp_packages=(
   libsqlite3-dev                 # the server's durable state (its C API: errors as values)
   libssl-dev openssl             # TLS through asio::ssl; the openssl tool makes test certificates
   libsodium-dev                  # Argon2id password hashes
+  libjemalloc-dev                # msgserver's allocator (returns freed memory to the system)
   catch2 clang-format            # tests, formatting check
   python3                        # .ci/check-protocol-words, .ci/check-doc-links
 )

@@ -4,6 +4,9 @@
 
 #include <msgapp/cli/command_line.hpp>
 
+#include <fmt/format.h>
+
+#include "allocator.hpp"
 #include "limit_options.hpp"
 
 namespace msgapp::apps {
@@ -105,7 +108,8 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
                  "trace, debug, info, warn, error or off (logs go to stderr)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))  // not protocol
       ->capture_default_str();
-  app.set_version_flag("--version", std::string("msgserver ") + MSGAPP_VERSION);
+  app.set_version_flag("--version",
+                       fmt::format("msgserver {}\nmemory: {}", MSGAPP_VERSION, allocator_name()));
 
   if (const auto status = cli::parse(app, argc, argv, msgserver)) return *status;
 

@@ -211,6 +211,35 @@ TEST_CASE("line_framer holds nothing once every line is consumed", "[line_framer
   }
 }
 
+TEST_CASE("line_framer keeps only the partial line after a big read, not the read",
+          "[line_framer]") {
+  line_framer f(4096);
+  std::string read;
+  while (read.size() < 64 * 1024)
+    read += "message bob hello there\n";
+  read += "message bob half a li";  // the read ends inside a line, as busy clients' reads do
+  const auto short_part = GENERATE(false, true);  // longer than std::string's inline buffer, or not
+  if (short_part) read.resize(read.size() - std::string_view("ob half a li").size());
+  const std::string partial = read.substr(read.rfind('\n') + 1);
+  f.feed(read);
+  CHECK(f.capacity() >= 64 * 1024);
+  std::size_t lines = 0;
+  while (auto l = f.next()) {
+    CHECK(l->text == "message bob hello there");
+    ++lines;
+  }
+  CHECK(lines == 64 * 1024 / 24 + 1);
+  CHECK(f.buffered() == partial.size());
+  CHECK(f.capacity() <= 2 * 4096);
+
+  f.feed("|end\n");  // the held part still joins the rest of its line
+  const auto l = f.next();
+  REQUIRE(l);
+  CHECK(l->text == partial + "|end");
+  CHECK_FALSE(f.next());
+  CHECK(f.buffered() == 0);
+}
+
 TEST_CASE("line_framer keeps no bytes of an over-long line it is skipping", "[line_framer]") {
   line_framer f(16);
   f.feed(std::string(16, 'x'));

@@ -11,7 +11,8 @@ namespace msgapp::protocol {
 // Bytes go in with feed(); complete lines come out of next(). A line longer than max_line
 // (counting its '\n') is reported once as `too_long` and the rest of it is skipped, so the
 // connection stays usable. Memory is released whenever every buffered byte has been consumed,
-// so an idle connection's framer holds nothing.
+// so an idle connection's framer holds nothing; and a big read that ends inside a line leaves
+// only that line's bytes held (at most about 2 x max_line), not the whole read.
 class line_framer {
  public:
   struct line {
@@ -27,8 +28,12 @@ class line_framer {
 
   // Bytes buffered but not yet returned as lines (a partial line, or lines not yet taken).
   std::size_t buffered() const { return buffer_.size() - begin_; }
+  // Bytes of memory held for them.
+  std::size_t capacity() const { return buffer_.capacity(); }
 
  private:
+  void keep_only(std::string_view partial);
+
   std::size_t max_line_;
   std::string buffer_;
   std::size_t begin_ = 0;    // first byte not yet returned

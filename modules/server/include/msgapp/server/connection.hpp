@@ -80,8 +80,10 @@ class basic_connection final : public line_sink,
                                public std::enable_shared_from_this<basic_connection<Stream>> {
  public:
   using line = protocol::line_framer::line;
-  // Bytes one async_read_some may take: the plaintext of one TLS record.
-  static constexpr std::size_t async_read_bytes = 16 * 1024;
+  // Bytes one read may take: the plaintext of one TLS record. It is also what a busy
+  // connection's framer holds beyond a partial line, so it bounds the memory of flooding and
+  // lagging sessions (larger reads save few system calls and cost 4x the memory).
+  static constexpr std::size_t read_bytes = 16 * 1024;
 
   basic_connection(Stream stream, const config& cfg);
 
@@ -148,7 +150,7 @@ class basic_connection final : public line_sink,
   // shared); a stream that reads without waiting does not pay for it.
   struct no_buffer {};
   [[no_unique_address]] std::conditional_t<reads_without_waiting<Stream>, no_buffer,
-                                           std::array<char, async_read_bytes>>
+                                           std::array<char, read_bytes>>
       read_buffer_;
 };
 
@@ -197,7 +199,7 @@ basic_connection<Stream>::read_line(milliseconds stall) {
     if constexpr (reads_without_waiting<Stream>) {
       // One scratch buffer for every connection on this thread: bytes move from it into the
       // framer at once, so a connection keeps only what it has not yet turned into lines.
-      static thread_local std::array<char, 64 * 1024> scratch;
+      static thread_local std::array<char, read_bytes> scratch;
       // Wait for readability first: an idle connection has one pending wait and no buffer.
       std::error_code ec;
       if (timed) {
