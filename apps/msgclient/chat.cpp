@@ -13,6 +13,7 @@
 
 #include "display.hpp"
 #include "run_client.hpp"
+#include "style.hpp"
 #include "user_command.hpp"
 
 namespace msgapp::apps {
@@ -33,21 +34,31 @@ constexpr auto logout_grace = 2s;
 
 struct chat_state {
   chat_state(ui::console& c, client::client s, client::private_sessions& p, std::string name,
-             std::optional<shown_once> o)
-      : con(c), server(std::move(s)), privates(p), me(std::move(name)), once(std::move(o)) {}
+             std::optional<shown_once> o, apps::look l)
+      : con(c),
+        server(std::move(s)),
+        privates(p),
+        me(std::move(name)),
+        once(std::move(o)),
+        seen(std::move(l)) {}
 
   ui::console& con;
   client::client server;
   client::private_sessions& privates;
   std::string me;
   std::optional<shown_once> once;  // set when offline messages come as `stored`
-  std::set<std::string> online;    // names for Tab completion
+  apps::look seen;
+  std::set<std::string> online;  // names for Tab completion
   bool server_up = true;
   bool timed_out = false;
 };
 
-void say(chat_state& s, std::string_view line) {
+void say(chat_state& s, const ui::styled_line& line) {
   s.con.print_line(line);
+}
+
+view now(const chat_state& s) {
+  return view{s.seen.terminal, std::chrono::system_clock::now()};
 }
 
 // Tells the server which stored messages were shown (or skipped as shown before), so it may
@@ -100,7 +111,7 @@ void take_event(chat_state& s, const client::event_line& event) {
   const protocol::event* typed = event.typed ? &*event.typed : nullptr;
   if (const auto* stored = std::get_if<protocol::stored_event>(typed)) {
     // Formatted first, so that recording it is the last step before it is printed.
-    const auto line = show_event(*typed);
+    const auto line = styled_event(*typed, now(s));
     if ((!s.once || s.once->should_show(stored->id)) && line) say(s, *line);
     return;
   }
@@ -119,7 +130,8 @@ void take_event(chat_state& s, const client::event_line& event) {
     set_online(s, std::move(names));
   }
   if (std::get_if<protocol::timeout_event>(typed)) s.timed_out = true;
-  if (auto shown = show_event(event)) say(s, *shown);
+  if (auto shown = styled_event(event, now(s))) say(s, *shown);
+  if (typed != nullptr && is_for_you(*typed) && s.seen.bell) s.con.bell();
 }
 
 // After the connection ends, nothing is sent any more; awaited replies fail at once.
@@ -142,9 +154,10 @@ awaitable<int> follow_server(chat_state& s) {
   if (state.cancelled() != net::cancellation_type::none) co_return exit_ok;
   forget_server(s);
   if (s.timed_out) co_return exit_failed;  // time-out ends private sessions too
-  say(s, error_line("lost the connection to the server"));
+  say(s, styled_error("lost the connection to the server"));
   if (!s.privates.peers().empty()) {
-    say(s, "your private sessions go on without the server; logout or Ctrl-D to leave");
+    say(s,
+        styled_status("your private sessions go on without the server; logout or Ctrl-D to leave"));
     co_await s.privates.wait_until_none();
   }
   co_return exit_failed;
@@ -166,23 +179,26 @@ awaitable<void> carry_out(chat_state& s, user_command cmd) {
   switch (cmd.what) {
     case verb::help:
       for (const auto& line : help_lines())
-        say(s, line);
+        say(s, styled_status(line));
       co_return;
     case verb::private_message: {
       const auto sent = s.privates.send(cmd.user, cmd.text);
-      say(s, sent ? fmt::format("sent to {} (private)", cmd.user) : error_line(sent.error().text));
+      say(s, sent ? styled_status(fmt::format("sent to {} (private)", cmd.user))
+                  : styled_error(sent.error().text));
+      // Pipes keep the one line they always had: scripts look for `(private)` in what comes.
+      if (sent && s.seen.terminal) say(s, *styled_sent(cmd, now(s)));
       if (sent) note_activity(s);
       co_return;
     }
     case verb::stopprivate: {
       const auto stopped = s.privates.stop(cmd.user);  // its `ended` line is printed already
-      if (!stopped) say(s, error_line(stopped.error().text));
+      if (!stopped) say(s, styled_error(stopped.error().text));
       if (stopped) note_activity(s);
       co_return;
     }
     case verb::startprivate:
       if (s.privates.has(cmd.user)) {
-        say(s, error_line(fmt::format("you already have a private session with {}", cmd.user)));
+        say(s, styled_error(fmt::format("you already have a private session with {}", cmd.user)));
         co_return;
       }
       break;
@@ -190,7 +206,7 @@ awaitable<void> carry_out(chat_state& s, user_command cmd) {
       break;
   }
   if (!s.server_up) {
-    say(s, error_line("not connected to the server; private messages still work"));
+    say(s, styled_error("not connected to the server; private messages still work"));
     co_return;
   }
   // The request is known before it goes out, so its private-ready cannot come first.
@@ -202,11 +218,15 @@ awaitable<void> carry_out(chat_state& s, user_command cmd) {
   if (!reply && reply.error() == net::experimental::error::channel_cancelled) co_return;
   if (!reply) {
     const bool late = reply.error() == std::errc::timed_out;
-    say(s, error_line(late ? "the server did not reply in time"
-                           : "no reply: the connection to the server was lost"));
+    say(s, styled_error(late ? "the server did not reply in time"
+                             : "no reply: the connection to the server was lost"));
     co_return;
   }
-  say(s, show_reply(cmd, *reply));
+  say(s, styled_reply(cmd, *reply));
+  // Your own message joins the conversation once the server took it, never before.
+  if (reply->kind == line_kind::ok) {
+    if (const auto sent = styled_sent(cmd, now(s))) say(s, *sent);
+  }
   if (cmd.what == verb::whoelse && reply->kind == line_kind::ok) {
     const auto names = names_in(*reply);
     set_online(s, std::set<std::string>(names.begin(), names.end()));
@@ -216,16 +236,17 @@ awaitable<void> carry_out(chat_state& s, user_command cmd) {
 // Reads commands until the user leaves: logout, end of input (Ctrl-D) or Ctrl-C.
 awaitable<void> keyboard(chat_state& s) {
   for (;;) {
-    const auto typed = co_await s.con.read_line("> ");
+    const auto typed =
+        co_await s.con.read_line(prompt(s.me, s.seen.where, s.privates.peers(), s.seen.colour));
     if (!typed && typed.error() == ui::input_end::too_long) {
-      say(s, error_line("that line is too long; nothing was sent"));
+      say(s, styled_error("that line is too long; nothing was sent"));
       continue;
     }
     if (!typed) co_return;
     if (is_blank(*typed)) continue;
     auto cmd = parse_user_command(*typed);
     if (!cmd) {
-      say(s, error_line(cmd.error()));
+      say(s, styled_error(cmd.error()));
       continue;
     }
     if (cmd->what == verb::logout) co_return;
@@ -257,7 +278,9 @@ awaitable<int> leave(chat_state& s) {
     co_await (drain_server(s) || sleep_for(logout_grace));
   }
   forget_server(s);
-  say(s, fmt::format("goodbye, {}", s.me));
+  ui::styled_line bye;
+  bye.add("goodbye, ", looks::quiet).add(ui::safe_text(s.me), looks::you);
+  say(s, bye);
   co_return was_up ? exit_ok : exit_failed;
 }
 
@@ -271,9 +294,19 @@ awaitable<int> converse(chat_state& s) {
 
 }  // namespace
 
+void show_private_event(ui::console& con, const look& seen, const client::p2p_event& event,
+                        std::string_view me, const std::vector<std::string>& peers) {
+  using kind = client::p2p_event::kind;
+  con.print_line(styled_private(event, view{seen.terminal, std::chrono::system_clock::now()}));
+  if (event.what == kind::message && seen.bell) con.bell();
+  if (event.what == kind::started || event.what == kind::ended) {
+    con.set_prompt(prompt(me, seen.where, peers, seen.colour));  // the prompt lists them
+  }
+}
+
 awaitable<int> chat(ui::console& con, client::client server, client::private_sessions& privates,
-                    std::string me, std::optional<shown_once> once) {
-  chat_state s(con, std::move(server), privates, std::move(me), std::move(once));
+                    std::string me, std::optional<shown_once> once, look seen) {
+  chat_state s(con, std::move(server), privates, std::move(me), std::move(once), std::move(seen));
   co_return co_await converse(s);
 }
 

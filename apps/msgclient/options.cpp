@@ -44,6 +44,11 @@ constexpr const char* description =
     "--ca FILE (a server with a self-signed certificate). --insecure checks nothing, so anyone\n"
     "on the path could read your password: it is for testing only.\n"
     "\n"
+    "On a terminal, names and kinds of lines are coloured (--color never turns that off, and\n"
+    "so does the NO_COLOR environment variable; --color always colours a pipe too), a direct\n"
+    "or private message rings the bell (--no-bell), long lines wrap at word boundaries, and\n"
+    "Ctrl-C clears a half-typed line (on an empty line it logs out).\n"
+    "\n"
     "Exit status: 0 after logout or end of input; 1 when the login fails (blocked, already\n"
     "online), the server times you out, or the connection to the server is lost; 2 for bad\n"
     "arguments.";
@@ -80,6 +85,17 @@ std::variant<client_options, int> parse_client_options(int argc, char** argv) {
                "with --tls: check neither certificate nor host name (for testing only)")
       ->needs(tls_flag)
       ->excludes(ca_flag);
+  // How it looks on a terminal.
+  std::string colour = "auto";
+  app.add_option("--color", colour,
+                 "colour the names and kinds of lines: auto (on a terminal, unless NO_COLOR is "
+                 "set), always (also into a pipe) or never")
+      ->type_name("WHEN")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  bool no_bell = false;
+  app.add_flag("--no-bell", no_bell,
+               "do not ring the terminal's bell for direct and private messages");
+
   app.set_version_flag("--version", std::string("msgclient ") + MSGAPP_VERSION);
 
   if (const auto status = cli::parse(app, argc, argv, msgclient)) return *status;
@@ -95,6 +111,10 @@ std::variant<client_options, int> parse_client_options(int argc, char** argv) {
     out.user = user;
   }
   if (ca_flag->count() > 0 && out.ca_file.empty()) return usage_error("FILE must not be empty");
+  out.colour = colour == "always"  ? colour_choice::always
+               : colour == "never" ? colour_choice::never
+                                   : colour_choice::automatic;
+  out.bell = !no_bell;
   if (state_flag->count() > 0) {
     if (state_dir.empty()) return usage_error("DIR must not be empty");
     out.state_dir = state_dir;

@@ -6,6 +6,8 @@
 #include <string>
 #include <variant>
 
+#include "style.hpp"
+
 namespace msgapp::apps {
 
 struct client_options {
@@ -18,6 +20,10 @@ struct client_options {
   bool tls = false;
   std::string ca_file;
   bool insecure = false;
+  // How it looks on a terminal: --color auto|always|never (NO_COLOR is heeded by auto), and
+  // --no-bell, which keeps direct and private messages from ringing the terminal's bell.
+  colour_choice colour = colour_choice::automatic;
+  bool bell = true;
 };
 
 // Either options to run with, or an exit status (0 after --help/--version, 2 for bad usage;

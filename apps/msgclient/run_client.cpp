@@ -110,6 +110,7 @@ awaitable<int> lost_during_login(ui::console& con, server_link& server) {
 struct private_side {
   std::optional<client::private_sessions> sessions;
   std::string trouble;  // why private sessions are unavailable, shown after the welcome
+  look seen;            // how their events are shown
 };
 
 // Opens private sessions for `user` on the address the server was reached from, over TLS 1.3
@@ -118,8 +119,9 @@ struct private_side {
 std::optional<std::uint16_t> open_private_sessions(ui::console& con, server_link& server,
                                                    private_side& side, const std::string& user,
                                                    const net::any_io_executor& ex) {
-  auto show = [&con](const client::p2p_event& e) {
-    con.print_line(show_private(e, std::chrono::system_clock::now()));
+  auto show = [&con, &side, user](const client::p2p_event& e) {
+    // Only the sessions themselves report events, so they exist while one is shown.
+    show_private_event(con, side.seen, e, user, side.sessions->peers());
   };
   client::p2p_config cfg;
   cfg.encrypted = server.is_tls();  // private sessions are as private as the server connection
@@ -235,6 +237,8 @@ awaitable<int> run_client(ui::console& con, client_options options) {
 
   // Private-session events can come at any time until close() below; they print as they come.
   private_side privates;
+  privates.seen = choose_look(con, options.colour, options.bell,
+                              fmt::format("{}:{}", options.host, options.port));
   receipts_answer receipts;
   const auto me = co_await log_in(con, *server, options.user, privates, receipts);
   if (!me) co_return me.error();
@@ -245,8 +249,8 @@ awaitable<int> run_client(ui::console& con, client_options options) {
 
   std::optional<shown_once> once;
   if (receipts.database_id) once.emplace(options.state_dir, *receipts.database_id, *me);
-  const int status =
-      co_await chat(con, std::move(*server), *privates.sessions, *me, std::move(once));
+  const int status = co_await chat(con, std::move(*server), *privates.sessions, *me,
+                                   std::move(once), privates.seen);
   co_await privates.sessions->close(bye_grace);  // every peer is told the session ended
   co_return status;
 }

@@ -4,6 +4,7 @@
 #include "msgapp/console/safe_text.hpp"
 
 #include "line_editor.hpp"
+#include "render.hpp"
 #include "terminal.hpp"
 
 #include <fcntl.h>
@@ -90,6 +91,7 @@ struct console::state {
   bool in_tty;
   bool out_tty;
   bool can_edit;
+  bool colour = false;
   screen shown = screen::idle;
   std::optional<terminal::echo_off> echo;
   std::string password_prompt;
@@ -146,14 +148,18 @@ std::string without_line_end(std::string line) {
   return line;
 }
 
-enum class wake { input, signal, closed };
+enum class wake { input, ctrl_c, signal, closed };
 
 // Waits until the terminal has input or a signal arrives (a signal that came between reads
 // is queued by the signal_set and ends this wait at once).
 awaitable<wake> wait_input(state_ptr s) {
   auto woke = co_await (s->in.async_wait(net::posix::descriptor_base::wait_read, use_nothrow) ||
                         s->signals.async_wait(use_nothrow));
-  if (woke.index() == 1) co_return std::get<0>(std::get<1>(woke)) ? wake::closed : wake::signal;
+  if (woke.index() == 1) {
+    const auto [ec, number] = std::get<1>(woke);
+    if (ec) co_return wake::closed;
+    co_return number == SIGINT ? wake::ctrl_c : wake::signal;
+  }
   co_return std::get<0>(std::get<0>(woke)) ? wake::closed : wake::input;
 }
 
@@ -201,7 +207,7 @@ awaitable<console_input> read_tty_line(state_ptr s) {
   bool too_long = false;
   for (;;) {
     const wake w = co_await wait_input(s);
-    if (w == wake::signal) co_return ended(input_end::interrupted);
+    if (w == wake::signal || w == wake::ctrl_c) co_return ended(input_end::interrupted);
     if (w == wake::closed) co_return ended(input_end::eof);
     char chunk[1024];
     const ssize_t n = ::read(s->in.native_handle(), chunk, sizeof chunk);
@@ -248,7 +254,11 @@ awaitable<console_input> read_edited(state_ptr s, std::string prompt) {
       co_return std::move(*done);
     }
     const wake w = co_await wait_input(s);
-    if (w == wake::signal) co_return ended(input_end::interrupted);
+    if (w == wake::ctrl_c && line_editor::has_text()) {  // as in a shell: the line goes, not us
+      line_editor::clear_line(s->out.get());
+      continue;
+    }
+    if (w == wake::signal || w == wake::ctrl_c) co_return ended(input_end::interrupted);
     if (w == wake::closed) co_return ended(input_end::eof);
     if (terminal::bytes_ready(fd) == 0 && terminal::hung_up(fd)) co_return ended(input_end::eof);
   }
@@ -267,6 +277,7 @@ awaitable<console_input> read_input(state_ptr s, std::string prompt, bool secret
     co_return co_await read_tty_line(s);
   }
   if (s->can_edit) co_return co_await read_edited(s, std::move(prompt));
+  std::erase_if(prompt, [](char c) { return c == '\1' || c == '\2'; });  // only for libedit
   s->write(prompt);
   co_return co_await read_tty_line(s);
 }
@@ -313,6 +324,45 @@ void console::print_line(std::string_view line) {
     s.write("\r\x1b[K" + shown + "\n" + s.password_prompt);  // typed keys are invisible anyway
   } else {
     s.write(shown + "\n");
+  }
+}
+
+void console::print_line(const styled_line& line) {
+  state& s = *state_;
+  if (s.closed) return;
+  render::target to{.terminal = s.out_tty, .colour = s.colour, .width = 0};
+  if (s.out_tty) to.width = terminal::columns(s.out.get());
+  const std::string shown = render::bytes(line, to);
+  if (!s.out_tty) {
+    s.write(shown + "\n");
+  } else if (s.shown == state::screen::editing) {
+    line_editor::print_above(s.out.get(), shown);
+  } else if (s.shown == state::screen::password && s.can_edit) {
+    s.write("\r\x1b[K" + shown + "\n" + s.password_prompt);
+  } else {
+    s.write(shown + "\n");
+  }
+}
+
+bool console::terminal_output() const {
+  return state_->out_tty;
+}
+
+bool console::ansi_output() const {
+  return state_->out_tty && terminal::term_is_capable();
+}
+
+void console::use_colour(bool on) {
+  state_->colour = on;
+}
+
+void console::bell() {
+  if (state_->out_tty && !state_->closed) state_->write("\a");
+}
+
+void console::set_prompt(std::string prompt) {
+  if (state_->can_edit && !state_->closed && state_->shown == state::screen::editing) {
+    line_editor::set_prompt(state_->out.get(), prompt);
   }
 }
 

@@ -149,12 +149,16 @@ void start(std::string_view prompt) {
   e.prompt = prompt;
   e.finished.reset();
   e.started = true;
+  rl_point = rl_end = 0;
   rl_callback_handler_install(e.prompt.c_str(), on_line);  // prints the prompt
 }
 
 std::optional<console_input> feed() {
   editor& e = ed();
   if (!e.started) return std::nullopt;
+  // libedit updates rl_point and rl_end after a key only while the line holds text (an empty
+  // line returns early), so they are zeroed first: otherwise they would tell of the last text.
+  rl_point = rl_end = 0;
   rl_callback_read_char();
   if (!e.finished) return std::nullopt;
   // libedit has already left editing mode; removing the handler keeps the next
@@ -177,26 +181,62 @@ void stop() {
   e.started = false;
 }
 
+namespace {
+
+// Moves the cursor from where it is in the input up to the prompt's first column and clears
+// the screen below: libedit then draws prompt and input again from there.
+std::string back_to_prompt(int out_fd) {
+  editor& e = ed();
+  std::fflush(rl_outstream);
+  const std::string_view typed =
+      rl_line_buffer == nullptr || rl_point <= 0
+          ? std::string_view()
+          : std::string_view(rl_line_buffer, static_cast<std::size_t>(rl_point));
+  const std::size_t before = terminal::display_width(e.prompt) + terminal::display_width(typed);
+  const std::size_t rows_up = before / static_cast<std::size_t>(terminal::columns(out_fd));
+  std::string out;
+  if (rows_up > 0) out += "\x1b[" + std::to_string(rows_up) + "A";
+  out += "\r\x1b[J";
+  return out;
+}
+
+}  // namespace
+
 void print_above(int out_fd, std::string_view text) {
   editor& e = ed();
   std::string out;
-  if (e.started) {
-    std::fflush(rl_outstream);
-    // Go up from the cursor's row to the prompt's row, clear from there to the end of the
-    // screen, print, and let libedit draw prompt and input again from column 0.
-    const std::string_view typed =
-        rl_line_buffer == nullptr || rl_point <= 0
-            ? std::string_view()
-            : std::string_view(rl_line_buffer, static_cast<std::size_t>(rl_point));
-    const std::size_t before = terminal::display_width(e.prompt) + terminal::display_width(typed);
-    const std::size_t rows_up = before / static_cast<std::size_t>(terminal::columns(out_fd));
-    if (rows_up > 0) out += "\x1b[" + std::to_string(rows_up) + "A";
-    out += "\r\x1b[J";
-  }
+  if (e.started) out = back_to_prompt(out_fd);
   out += text;
   out += '\n';
   terminal::write_all(out_fd, out);
   if (e.started) rl_forced_update_display();
+}
+
+bool has_text() {
+  return ed().started && rl_end > 0;
+}
+
+void clear_line(int out_fd) {
+  editor& e = ed();
+  if (!e.started) return;
+  terminal::write_all(out_fd, back_to_prompt(out_fd));
+  // Removing the handler and installing it again gives an empty line (rl_replace_line("")
+  // does nothing in this libedit), and the install draws the prompt.
+  const std::string prompt = e.prompt;
+  stop();
+  start(prompt);
+}
+
+void set_prompt(int out_fd, std::string_view prompt) {
+  editor& e = ed();
+  if (!e.started) {
+    e.prompt = prompt;
+    return;
+  }
+  terminal::write_all(out_fd, back_to_prompt(out_fd));
+  e.prompt = prompt;
+  rl_set_prompt(e.prompt.c_str());
+  rl_forced_update_display();
 }
 
 void remember(const std::string& line) {

@@ -32,6 +32,13 @@ void stop();
 // half-typed input below it with the cursor where it was.
 void print_above(int out_fd, std::string_view text);
 
+// Whether the line being edited holds any text.
+bool has_text();
+// Empties the line being edited and draws the prompt afresh where the line was.
+void clear_line(int out_fd);
+// A new prompt for the line being edited, redrawn at once.
+void set_prompt(int out_fd, std::string_view prompt);
+
 // Adds a line to the history that Up and Down walk through.
 void remember(const std::string& line);
 

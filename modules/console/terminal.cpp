@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cwchar>
 #include <system_error>
 
 namespace msgapp::ui::terminal {
@@ -81,10 +82,42 @@ int columns(int fd) {
 
 std::size_t display_width(std::string_view utf8) {
   std::size_t width = 0;
-  for (const char c : utf8) {
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++width;  // skip continuation bytes
+  bool hidden = false;
+  while (!utf8.empty()) {
+    char32_t cp = 0;
+    const std::size_t n = next_code_point(utf8, cp);
+    utf8.remove_prefix(n);
+    if (cp == U'\1' || cp == U'\2') {
+      hidden = cp == U'\1';
+    } else if (!hidden) {
+      width += static_cast<std::size_t>(code_point_width(cp));
+    }
   }
   return width;
+}
+
+std::size_t next_code_point(std::string_view utf8, char32_t& cp) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(utf8[i]); };
+  const unsigned char lead = byte(0);
+  const std::size_t n = lead < 0x80         ? 1
+                        : lead >> 5 == 0x6  ? 2
+                        : lead >> 4 == 0xE  ? 3
+                        : lead >> 3 == 0x1E ? 4
+                                            : 0;
+  cp = lead;
+  if (n <= 1 || n > utf8.size()) return 1;
+  char32_t value = lead & (0x7F >> n);
+  for (std::size_t i = 1; i < n; ++i) {
+    if ((byte(i) & 0xC0) != 0x80) return 1;
+    value = (value << 6) | (byte(i) & 0x3F);
+  }
+  cp = value;
+  return n;
+}
+
+int code_point_width(char32_t cp) {
+  const int w = ::wcwidth(static_cast<wchar_t>(cp));
+  return w < 0 ? 1 : w;
 }
 
 std::string printable(std::string_view line) {

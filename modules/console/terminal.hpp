@@ -47,9 +47,16 @@ bool hung_up(int fd);
 // Width of the terminal on fd, or 80 when it does not say.
 int columns(int fd);
 
-// Columns taken by UTF-8 text, counting one per code point (double-width characters are rare
-// in prompts and names; being one row off only redraws a line too high).
+// Columns taken by UTF-8 text, by wcwidth (a character the locale does not know counts 1).
+// Bytes between '\1' and '\2' take none: they mark a prompt's colour codes, as in readline.
 std::size_t display_width(std::string_view utf8);
+
+// The code point that `utf8` starts with, and how many bytes it takes (a byte that does not
+// start valid UTF-8 is one code point of its own).
+std::size_t next_code_point(std::string_view utf8, char32_t& cp);
+
+// Columns one code point takes: 0 for combining marks, 2 for wide (CJK, most emoji), else 1.
+int code_point_width(char32_t cp);
 
 // The line with control characters (C0 but tab, and DEL) shown as '?', so text that came from the
 // network cannot move the cursor, clear the screen or retitle the window.

@@ -185,7 +185,10 @@ TEST_CASE("msgclient on a terminal: a hostile server's bytes are shown only as e
       const bool editing = std::string_view(term) == "xterm";
       fake_server server(hostile_server(editing ? "cccccccccccccccccccccccccccccccc"
                                                 : "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"));
-      pty_process c(client_path, {"127.0.0.1", server.port()}, term);
+      // No colours, bells or wrapping of our own (tested in msgclient_terminal_tests): here
+      // every byte on the screen that is not text must be the console's cursor movement.
+      pty_process c(client_path, {"127.0.0.1", server.port(), "--color", "never", "--no-bell"},
+                    term, 1000);
       // Each line is typed once its prompt shows, as a person would: the console decides how
       // the terminal reads only when it asks. Output is searched from where the last line was
       // typed, so an earlier prompt is never taken for the next one.

@@ -26,17 +26,25 @@ class pty_process {
  public:
   using clock = std::chrono::steady_clock;
 
-  // Starts `path` with `args` and the environment of this process but TERM=`term`, with the
-  // pseudo-terminal as its controlling terminal, stdin, stdout and stderr.
+  // Starts `path` with `args` and the environment of this process but TERM=`term` (and the
+  // NAME=value pairs of `env`, which replace those of this process), with the pseudo-terminal
+  // `columns` wide as its controlling terminal, stdin, stdout and stderr.
   pty_process(const std::string& path, const std::vector<std::string>& args,
-              const std::string& term) {
+              const std::string& term, unsigned short columns = 200,
+              const std::vector<std::string>& env = {}) {
     // Everything the child needs is made before fork: a threaded parent's child may call only
     // async-signal-safe functions before exec.
     std::vector<std::string> argv_text{path};
     argv_text.insert(argv_text.end(), args.begin(), args.end());
     std::vector<std::string> env_text{"TERM=" + term};
+    env_text.insert(env_text.end(), env.begin(), env.end());
+    const auto replaced = [&](std::string_view pair) {
+      const auto name = pair.substr(0, pair.find('=') + 1);
+      return std::any_of(env_text.begin(), env_text.end(),
+                         [&](const std::string& e) { return e.starts_with(name); });
+    };
     for (char** e = environ; *e != nullptr; ++e)
-      if (std::string_view(*e).rfind("TERM=", 0) != 0) env_text.emplace_back(*e);
+      if (!replaced(*e)) env_text.emplace_back(*e);
     std::vector<char*> argv, envp;
     for (auto& a : argv_text)
       argv.push_back(a.data());
@@ -47,7 +55,7 @@ class pty_process {
 
     winsize size{};
     size.ws_row = 24;
-    size.ws_col = 200;  // wide, so no line of the test wraps
+    size.ws_col = columns;  // 200 by default: wide, so no line of the test wraps
     int master = -1;
     pid_ = ::forkpty(&master, nullptr, nullptr, &size);
     if (pid_ < 0) throw std::system_error(errno, std::generic_category(), "forkpty");
@@ -73,9 +81,10 @@ class pty_process {
   pty_process& operator=(const pty_process&) = delete;
 
   // Types a line and presses Enter.
-  void type(std::string_view line) {
-    std::string keys(line);
-    keys += '\r';
+  void type(std::string_view line) { press(std::string(line) + '\r'); }
+
+  // Presses keys as they are: "\x03" is Ctrl-C, which the terminal turns into SIGINT.
+  void press(std::string_view keys) {
     std::string_view left = keys;
     while (!left.empty()) {
       const ssize_t n = ::write(master_, left.data(), left.size());

@@ -1,6 +1,7 @@
 // The terminal side of msgclient: reads typed lines while other coroutines print their own.
 #pragma once
 
+#include <msgapp/console/styled_line.hpp>
 #include <msgapp/net.hpp>
 #include <tl/expected.hpp>
 
@@ -27,8 +28,10 @@ using console_input = tl::expected<std::string, input_end>;
 // written, and end of input is `eof`. Every print goes out at once, unbuffered.
 //
 // Signals: while a console exists, SIGINT, SIGTERM and SIGHUP are caught. One that arrives
-// during a read ends it with `interrupted`; one that arrives between reads is kept and ends the
-// next read at once. So a main loop handles a line, end of input and Ctrl-C in one place:
+// during a read ends it with `interrupted`, except Ctrl-C (SIGINT) while a terminal is edited
+// and the line holds text: that clears the line, as shells do, and the read goes on; one that
+// arrives between reads is kept and ends the next read at once. So a main loop handles a line, end
+// of input and Ctrl-C in one place:
 //
 //   for (;;) {
 //     auto in = co_await con.read_line("> ");
@@ -71,6 +74,23 @@ class console {
   // or retitle the window. A pipe gets the bytes as they are: callers pass text from the
   // network through safe_text() themselves (msgclient's display does), on every output.
   void print_line(std::string_view line);
+
+  // Writes a line made of styled parts (see styled_line.hpp): each part's text made safe as
+  // above (through a pipe too), then the style's SGR codes when use_colour(true) was called.
+  // On a terminal a long line wraps at spaces to the terminal's width (80 when it does not
+  // say), its continuation rows indented under the text; a pipe gets one line, however long.
+  void print_line(const styled_line& line);
+
+  // True when output is a terminal (wrapping, the bell), of whatever kind.
+  bool terminal_output() const;
+  // True when output is a terminal that understands ANSI sequences (TERM set, and not dumb).
+  bool ansi_output() const;
+  // Off at first. Styles become SGR codes only while it is on (a pipe too, if so asked).
+  void use_colour(bool on);
+  // Rings the terminal's bell (BEL); nothing when output is not a terminal.
+  void bell();
+  // Replaces the prompt of the line being edited (a read started later gets its own prompt).
+  void set_prompt(std::string prompt);
 
   // Words offered by Tab when a terminal is edited: commands for the first word of a line,
   // names (the users online, say) for the words after it. Either may be replaced at any time.
