@@ -287,6 +287,12 @@ bool console::interactive() const {
   return state_->in_tty;
 }
 
+bool console::input_waiting() const {
+  state& s = *state_;  // native_handle() is not const
+  if (s.closed || s.at_eof) return false;
+  return !s.pending.empty() || terminal::bytes_ready(s.in.native_handle()) > 0;
+}
+
 awaitable<console_input> console::read_line(std::string prompt) {
   return read_input(state_, std::move(prompt), false);
 }

@@ -59,6 +59,11 @@ class console {
   // True when input is a terminal: a person types, so prompts are shown.
   bool interactive() const;
 
+  // True when input that no read has returned yet is already here: read ahead into the
+  // console's buffer, or held by the kernel. Answers at once and reads nothing, so msgclient
+  // can tell a line typed ahead from one written in answer to what it just printed.
+  bool input_waiting() const;
+
   // One line without its '\n' (nor a trailing '\r'). Only one read may be pending at a time.
   awaitable<console_input> read_line(std::string prompt);
 
