@@ -12,6 +12,7 @@
 #include <msgapp/net/sleep.hpp>
 
 #include "display.hpp"
+#include "output.hpp"
 #include "run_client.hpp"
 #include "user_command.hpp"
 
@@ -32,11 +33,17 @@ constexpr auto reply_timeout = 10s;
 constexpr auto logout_grace = 2s;
 
 struct chat_state {
-  chat_state(ui::console& c, client::client s, client::private_sessions& p, std::string name,
-             std::optional<shown_once> o)
-      : con(c), server(std::move(s)), privates(p), me(std::move(name)), once(std::move(o)) {}
+  chat_state(ui::console& c, output& w, client::client s, client::private_sessions& p,
+             std::string name, std::optional<shown_once> o)
+      : con(c),
+        out(w),
+        server(std::move(s)),
+        privates(p),
+        me(std::move(name)),
+        once(std::move(o)) {}
 
   ui::console& con;
+  output& out;
   client::client server;
   client::private_sessions& privates;
   std::string me;
@@ -44,10 +51,13 @@ struct chat_state {
   std::set<std::string> online;    // names for Tab completion
   bool server_up = true;
   bool timed_out = false;
+  bool shut_down = false;       // the server said it is shutting down: its going is no error
+  bool exit_on_error = false;   // --exit-on-error
+  bool command_failed = false;  // ... and a command failed: the user leaves, with status 1
 };
 
 void say(chat_state& s, std::string_view line) {
-  s.con.print_line(line);
+  s.out.print(line);
 }
 
 // Tells the server which stored messages were shown (or skipped as shown before), so it may
@@ -100,8 +110,8 @@ void take_event(chat_state& s, const client::event_line& event) {
   const protocol::event* typed = event.typed ? &*event.typed : nullptr;
   if (const auto* stored = std::get_if<protocol::stored_event>(typed)) {
     // Formatted first, so that recording it is the last step before it is printed.
-    const auto line = show_event(*typed);
-    if ((!s.once || s.once->should_show(stored->id)) && line) say(s, *line);
+    const auto line = s.out.render(event);
+    if ((!s.once || s.once->should_show(stored->id)) && line) s.out.put(*line);
     return;
   }
   if (const auto* offer = std::get_if<protocol::private_offer_event>(typed)) {
@@ -119,7 +129,8 @@ void take_event(chat_state& s, const client::event_line& event) {
     set_online(s, std::move(names));
   }
   if (std::get_if<protocol::timeout_event>(typed)) s.timed_out = true;
-  if (auto shown = show_event(event)) say(s, *shown);
+  if (std::get_if<protocol::shutdown_event>(typed)) s.shut_down = true;
+  if (auto shown = s.out.render(event)) s.out.put(*shown);
 }
 
 // After the connection ends, nothing is sent any more; awaited replies fail at once.
@@ -142,10 +153,12 @@ awaitable<int> follow_server(chat_state& s) {
   if (state.cancelled() != net::cancellation_type::none) co_return exit_ok;
   forget_server(s);
   if (s.timed_out) co_return exit_failed;  // time-out ends private sessions too
-  say(s, error_line("lost the connection to the server"));
+  const std::string lost = "lost the connection to the server";
+  say(s, s.shut_down ? lost : error_line(lost));
   if (!s.privates.peers().empty()) {
     say(s, "your private sessions go on without the server; logout or Ctrl-D to leave");
     co_await s.privates.wait_until_none();
+    say(s, "the last private session ended, and there is no server: msgclient ends");
   }
   co_return exit_failed;
 }
@@ -206,7 +219,7 @@ awaitable<void> carry_out(chat_state& s, user_command cmd) {
                            : "no reply: the connection to the server was lost"));
     co_return;
   }
-  say(s, show_reply(cmd, *reply));
+  s.out.reply(cmd, *reply);
   if (cmd.what == verb::whoelse && reply->kind == line_kind::ok) {
     const auto names = names_in(*reply);
     set_online(s, std::set<std::string>(names.begin(), names.end()));
@@ -215,8 +228,15 @@ awaitable<void> carry_out(chat_state& s, user_command cmd) {
 
 // Reads commands until the user leaves: logout, end of input (Ctrl-D) or Ctrl-C.
 awaitable<void> keyboard(chat_state& s) {
+  std::optional<std::size_t> errors;  // errors shown before the last line typed was handled
   for (;;) {
+    if (s.exit_on_error && errors && s.out.errors() > *errors) {
+      s.command_failed = true;
+      say(s, "a command failed: leaving (--exit-on-error)");
+      co_return;
+    }
     const auto typed = co_await s.con.read_line("> ");
+    errors = s.out.errors();
     if (!typed && typed.error() == ui::input_end::too_long) {
       say(s, error_line("that line is too long; nothing was sent"));
       continue;
@@ -258,7 +278,7 @@ awaitable<int> leave(chat_state& s) {
   }
   forget_server(s);
   say(s, fmt::format("goodbye, {}", s.me));
-  co_return was_up ? exit_ok : exit_failed;
+  co_return was_up && !s.command_failed ? exit_ok : exit_failed;
 }
 
 awaitable<int> converse(chat_state& s) {
@@ -271,9 +291,11 @@ awaitable<int> converse(chat_state& s) {
 
 }  // namespace
 
-awaitable<int> chat(ui::console& con, client::client server, client::private_sessions& privates,
-                    std::string me, std::optional<shown_once> once) {
-  chat_state s(con, std::move(server), privates, std::move(me), std::move(once));
+awaitable<int> chat(ui::console& con, output& out, client::client server,
+                    client::private_sessions& privates, std::string me,
+                    std::optional<shown_once> once, bool exit_on_error) {
+  chat_state s(con, out, std::move(server), privates, std::move(me), std::move(once));
+  s.exit_on_error = exit_on_error;
   co_return co_await converse(s);
 }
 

@@ -8,6 +8,7 @@
 #include <msgapp/client/p2p.hpp>
 #include <msgapp/console/console.hpp>
 
+#include "output.hpp"
 #include "shown_once.hpp"
 
 namespace msgapp::apps {
@@ -16,7 +17,10 @@ namespace msgapp::apps {
 // or the server is gone and no private session is left. Returns the exit status. When the
 // user leaves, private sessions are closed first; otherwise the caller closes them. `once` is
 // set when the server sends offline messages as `stored` (it accepted `receipts`).
-awaitable<int> chat(ui::console& con, client::client server, client::private_sessions& privates,
-                    std::string me, std::optional<shown_once> once);
+// Lines go through `out`; with `exit_on_error`, the first command that fails ends the chat
+// (logged out as usual) with status 1.
+awaitable<int> chat(ui::console& con, output& out, client::client server,
+                    client::private_sessions& privates, std::string me,
+                    std::optional<shown_once> once, bool exit_on_error);
 
 }  // namespace msgapp::apps

@@ -35,7 +35,11 @@ std::string joined(const std::vector<std::string>& names) {
 }  // namespace
 
 std::string error_line(std::string_view text) {
-  return ui::safe_text(fmt::format("error: {}", text));
+  return ui::safe_text(fmt::format("{}{}", error_prefix, text));
+}
+
+bool is_error_line(std::string_view line) {
+  return line.starts_with(error_prefix);
 }
 
 std::string show_login_error(const server_line& reply) {
@@ -92,12 +96,12 @@ std::optional<std::string> show_event(const protocol::event& event) {
                          in ? "logged in" : "logged out");  // not protocol: the screen's words
     }
     // The server's sentences say "timed out" and "shutting down"; say it ourselves should its
-    // wording change, since scripts look for these words.
+    // wording change, since scripts look for these words. A shutdown is nobody's error.
     std::optional<std::string> operator()(const protocol::timeout_event& e) const {
       return error_line(with_words("timed out", e.text));
     }
     std::optional<std::string> operator()(const protocol::shutdown_event& e) const {
-      return error_line(with_words("the server is shutting down", e.text));
+      return with_words("the server is shutting down", e.text);
     }
     // Setting up a private session is nothing the user needs to see.
     std::optional<std::string> operator()(const protocol::private_offer_event&) const {
