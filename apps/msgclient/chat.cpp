@@ -158,7 +158,9 @@ awaitable<int> follow_server(chat_state& s) {
   if (!s.privates.peers().empty()) {
     say(s, "your private sessions go on without the server; logout or Ctrl-D to leave");
     co_await s.privates.wait_until_none();
-    say(s, "the last private session ended, and there is no server: msgclient ends");
+    if (s.privates.peers().empty()) {  // not cancelled by a logout, which says goodbye instead
+      say(s, "the last private session ended, and there is no server: msgclient ends");
+    }
   }
   co_return exit_failed;
 }

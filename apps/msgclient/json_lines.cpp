@@ -20,28 +20,26 @@ json_object typed(std::string_view type, std::string_view time) {
   return o;
 }
 
+// The JSON's own names (docs/client.md, "Scripts"); some are protocol words too, by meaning.
+constexpr std::string_view message_type = "message";      // not protocol
+constexpr std::string_view broadcast_type = "broadcast";  // not protocol
+constexpr std::string_view offline_type = "offline";      // not protocol
+constexpr std::string_view welcome_type = "welcome";      // not protocol
+constexpr std::string_view users_field = "users";         // not protocol
+
 struct event_json {
   std::string now;
   std::string operator()(const protocol::msg_event& e) const {
-    return typed("message", e.time)
-        .text("from", e.from)
-        .text("text", e.text)
-        .str();  // not protocol
+    return typed(message_type, e.time).text("from", e.from).text("text", e.text).str();
   }
   std::string operator()(const protocol::broadcast_event& e) const {
-    return typed("broadcast", e.time)
-        .text("from", e.from)
-        .text("text", e.text)
-        .str();  // not protocol
+    return typed(broadcast_type, e.time).text("from", e.from).text("text", e.text).str();
   }
   std::string operator()(const protocol::offline_event& e) const {
-    return typed("offline", e.time)
-        .text("from", e.from)
-        .text("text", e.text)
-        .str();  // not protocol
+    return typed(offline_type, e.time).text("from", e.from).text("text", e.text).str();
   }
   std::string operator()(const protocol::stored_event& e) const {
-    return typed("offline", e.time)  // not protocol
+    return typed(offline_type, e.time)
         .text("from", e.from)
         .text("text", e.text)
         .number("id", e.id)
@@ -88,7 +86,7 @@ std::string json_reply(std::string_view command, const protocol::server_line& re
   o.text("command", command).text("text", reply.text);
   const auto ok = protocol::parse_ok_text(reply.text);
   if (const auto* users = ok ? std::get_if<protocol::users_reply>(&*ok) : nullptr) {
-    o.texts("users", users->names);
+    o.texts(users_field, users->names);
   }
   return o.str();
 }
@@ -130,7 +128,7 @@ std::string json_private(const client::p2p_event& e, json_clock::time_point now)
 }
 
 std::string json_welcome(std::string_view user, json_clock::time_point now) {
-  return typed("welcome", now_text(now)).text("user", user).str();
+  return typed(welcome_type, now_text(now)).text("user", user).str();
 }
 
 std::string json_status(std::string_view line, json_clock::time_point now) {

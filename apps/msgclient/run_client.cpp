@@ -231,7 +231,8 @@ awaitable<tl::expected<std::string, int>> log_in(ui::console& con, output& out, 
       out.print(error_line("a user name is one word"));
       continue;
     }
-    // Not a ?: with co_await in one branch: g++ 12 miscompiles that (it crashed at exit).
+    // Not `given ? console_input(*given) : co_await ...`: with g++ 12 that temporary in a
+    // co_await expression crashed msgclient at exit (the bug class of asio-1.22.md, section 9).
     ui::console_input password = given_password.value_or("");
     if (!given_password) password = co_await con.read_password("Password: ");
     if (!password && password.error() == ui::input_end::too_long) {
