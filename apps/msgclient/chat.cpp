@@ -12,6 +12,7 @@
 #include <msgapp/net/sleep.hpp>
 
 #include "display.hpp"
+#include "output.hpp"
 #include "run_client.hpp"
 #include "style.hpp"
 #include "user_command.hpp"
@@ -33,32 +34,31 @@ constexpr auto reply_timeout = 10s;
 constexpr auto logout_grace = 2s;
 
 struct chat_state {
-  chat_state(ui::console& c, client::client s, client::private_sessions& p, std::string name,
-             std::optional<shown_once> o, apps::look l)
+  chat_state(ui::console& c, output& w, client::client s, client::private_sessions& p,
+             std::string name, std::optional<shown_once> o)
       : con(c),
+        out(w),
         server(std::move(s)),
         privates(p),
         me(std::move(name)),
-        once(std::move(o)),
-        seen(std::move(l)) {}
+        once(std::move(o)) {}
 
   ui::console& con;
+  output& out;  // how lines look, and where they go
   client::client server;
   client::private_sessions& privates;
   std::string me;
   std::optional<shown_once> once;  // set when offline messages come as `stored`
-  apps::look seen;
-  std::set<std::string> online;  // names for Tab completion
+  std::set<std::string> online;    // names for Tab completion
   bool server_up = true;
   bool timed_out = false;
+  bool shut_down = false;       // the server said it is shutting down: its going is no error
+  bool exit_on_error = false;   // --exit-on-error
+  bool command_failed = false;  // ... and a command failed: the user leaves, with status 1
 };
 
 void say(chat_state& s, const ui::styled_line& line) {
-  s.con.print_line(line);
-}
-
-view now(const chat_state& s) {
-  return view{s.seen.terminal, std::chrono::system_clock::now()};
+  s.out.print(line);
 }
 
 // Tells the server which stored messages were shown (or skipped as shown before), so it may
@@ -111,8 +111,8 @@ void take_event(chat_state& s, const client::event_line& event) {
   const protocol::event* typed = event.typed ? &*event.typed : nullptr;
   if (const auto* stored = std::get_if<protocol::stored_event>(typed)) {
     // Formatted first, so that recording it is the last step before it is printed.
-    const auto line = styled_event(*typed, now(s));
-    if ((!s.once || s.once->should_show(stored->id)) && line) say(s, *line);
+    const auto line = s.out.render(event);
+    if ((!s.once || s.once->should_show(stored->id)) && line) s.out.put(*line);
     return;
   }
   if (const auto* offer = std::get_if<protocol::private_offer_event>(typed)) {
@@ -130,8 +130,9 @@ void take_event(chat_state& s, const client::event_line& event) {
     set_online(s, std::move(names));
   }
   if (std::get_if<protocol::timeout_event>(typed)) s.timed_out = true;
-  if (auto shown = styled_event(event, now(s))) say(s, *shown);
-  if (typed != nullptr && is_for_you(*typed) && s.seen.bell) s.con.bell();
+  if (std::get_if<protocol::shutdown_event>(typed)) s.shut_down = true;
+  if (auto shown = s.out.render(event)) s.out.put(*shown);
+  if (typed != nullptr && is_for_you(*typed) && s.out.seen().bell) s.con.bell();
 }
 
 // After the connection ends, nothing is sent any more; awaited replies fail at once.
@@ -154,11 +155,16 @@ awaitable<int> follow_server(chat_state& s) {
   if (state.cancelled() != net::cancellation_type::none) co_return exit_ok;
   forget_server(s);
   if (s.timed_out) co_return exit_failed;  // time-out ends private sessions too
-  say(s, styled_error("lost the connection to the server"));
+  const std::string lost = "lost the connection to the server";
+  say(s, s.shut_down ? styled_status(lost) : styled_error(lost));
   if (!s.privates.peers().empty()) {
     say(s,
         styled_status("your private sessions go on without the server; logout or Ctrl-D to leave"));
     co_await s.privates.wait_until_none();
+    if (s.privates.peers().empty()) {  // not cancelled by a logout, which says goodbye instead
+      say(s,
+          styled_status("the last private session ended, and there is no server: msgclient ends"));
+    }
   }
   co_return exit_failed;
 }
@@ -186,7 +192,7 @@ awaitable<void> carry_out(chat_state& s, user_command cmd) {
       say(s, sent ? styled_status(fmt::format("sent to {} (private)", cmd.user))
                   : styled_error(sent.error().text));
       // Pipes keep the one line they always had: scripts look for `(private)` in what comes.
-      if (sent && s.seen.terminal) say(s, *styled_sent(cmd, now(s)));
+      if (sent && s.out.seen().terminal) s.out.sent(cmd);
       if (sent) note_activity(s);
       co_return;
     }
@@ -222,11 +228,9 @@ awaitable<void> carry_out(chat_state& s, user_command cmd) {
                              : "no reply: the connection to the server was lost"));
     co_return;
   }
-  say(s, styled_reply(cmd, *reply));
+  s.out.reply(cmd, *reply);
   // Your own message joins the conversation once the server took it, never before.
-  if (reply->kind == line_kind::ok) {
-    if (const auto sent = styled_sent(cmd, now(s))) say(s, *sent);
-  }
+  if (reply->kind == line_kind::ok) s.out.sent(cmd);
   if (cmd.what == verb::whoelse && reply->kind == line_kind::ok) {
     const auto names = names_in(*reply);
     set_online(s, std::set<std::string>(names.begin(), names.end()));
@@ -235,9 +239,15 @@ awaitable<void> carry_out(chat_state& s, user_command cmd) {
 
 // Reads commands until the user leaves: logout, end of input (Ctrl-D) or Ctrl-C.
 awaitable<void> keyboard(chat_state& s) {
+  std::optional<std::size_t> errors;  // errors shown before the last line typed was handled
   for (;;) {
-    const auto typed =
-        co_await s.con.read_line(prompt(s.me, s.seen.where, s.privates.peers(), s.seen.colour));
+    if (s.exit_on_error && errors && s.out.errors() > *errors) {
+      s.command_failed = true;
+      say(s, styled_status("a command failed: leaving (--exit-on-error)"));
+      co_return;
+    }
+    const auto typed = co_await s.con.read_line(s.out.prompt_for(s.me, s.privates.peers()));
+    errors = s.out.errors();
     if (!typed && typed.error() == ui::input_end::too_long) {
       say(s, styled_error("that line is too long; nothing was sent"));
       continue;
@@ -281,7 +291,7 @@ awaitable<int> leave(chat_state& s) {
   ui::styled_line bye;
   bye.add("goodbye, ", looks::quiet).add(ui::safe_text(s.me), looks::you);
   say(s, bye);
-  co_return was_up ? exit_ok : exit_failed;
+  co_return was_up && !s.command_failed ? exit_ok : exit_failed;
 }
 
 awaitable<int> converse(chat_state& s) {
@@ -294,19 +304,11 @@ awaitable<int> converse(chat_state& s) {
 
 }  // namespace
 
-void show_private_event(ui::console& con, const look& seen, const client::p2p_event& event,
-                        std::string_view me, const std::vector<std::string>& peers) {
-  using kind = client::p2p_event::kind;
-  con.print_line(styled_private(event, view{seen.terminal, std::chrono::system_clock::now()}));
-  if (event.what == kind::message && seen.bell) con.bell();
-  if (event.what == kind::started || event.what == kind::ended) {
-    con.set_prompt(prompt(me, seen.where, peers, seen.colour));  // the prompt lists them
-  }
-}
-
-awaitable<int> chat(ui::console& con, client::client server, client::private_sessions& privates,
-                    std::string me, std::optional<shown_once> once, look seen) {
-  chat_state s(con, std::move(server), privates, std::move(me), std::move(once), std::move(seen));
+awaitable<int> chat(ui::console& con, output& out, client::client server,
+                    client::private_sessions& privates, std::string me,
+                    std::optional<shown_once> once, bool exit_on_error) {
+  chat_state s(con, out, std::move(server), privates, std::move(me), std::move(once));
+  s.exit_on_error = exit_on_error;
   co_return co_await converse(s);
 }
 

@@ -81,7 +81,7 @@ styled_line said(std::string time, std::string_view who, ui::style who_look,
 styled_line event_error(std::string_view text, std::string time, const view& where) {
   styled_line line;
   if (where.terminal) add(add(line, time, looks::quiet), " ");
-  add(line, fmt::format("error: {}", text), looks::error);
+  add(line, fmt::format("{}{}", error_prefix, text), looks::error);
   return line;
 }
 
@@ -111,12 +111,16 @@ std::string_view skip_word(std::string_view& s) {
 }  // namespace
 
 std::string error_line(std::string_view text) {
-  return ui::safe_text(fmt::format("error: {}", text));
+  return ui::safe_text(fmt::format("{}{}", error_prefix, text));
+}
+
+bool is_error_line(std::string_view line) {
+  return line.starts_with(error_prefix);
 }
 
 ui::styled_line styled_error(std::string_view text) {
   styled_line line;
-  return add(line, fmt::format("error: {}", text), looks::error);
+  return add(line, fmt::format("{}{}", error_prefix, text), looks::error);
 }
 
 ui::styled_line styled_status(std::string_view text) {
@@ -191,13 +195,13 @@ std::optional<ui::styled_line> styled_event(const protocol::event& event, const 
                           where);
     }
     // The server's sentences say "timed out" and "shutting down"; say it ourselves should its
-    // wording change, since scripts look for these words.
+    // wording change, since scripts look for these words. A shutdown is nobody's error.
     std::optional<styled_line> operator()(const protocol::timeout_event& e) const {
       return event_error(with_words("timed out", e.text), stamp_now(where), where);
     }
     std::optional<styled_line> operator()(const protocol::shutdown_event& e) const {
-      return event_error(with_words("the server is shutting down", e.text), stamp_now(where),
-                         where);
+      return event_status(stamp_now(where), false,
+                          with_words("the server is shutting down", e.text), "", "", where);
     }
     // Setting up a private session is nothing the user needs to see.
     std::optional<styled_line> operator()(const protocol::private_offer_event&) const {

@@ -23,8 +23,11 @@ namespace msgapp::apps {
 
 using protocol::server_line;
 
-// Every error the user sees starts with `error:` and nothing before it.
+// Every error the user sees starts with `error: ` and nothing before it; nothing else does, so
+// the output can send errors apart (stderr in pipe mode) by this prefix alone.
+inline constexpr std::string_view error_prefix = "error: ";
 std::string error_line(std::string_view text);
+bool is_error_line(std::string_view line);
 
 // The reply to a command the user typed.
 std::string show_reply(const user_command& cmd, const server_line& reply);

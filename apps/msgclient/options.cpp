@@ -2,6 +2,11 @@
 // bad usage).
 #include "options.hpp"
 
+#include <cstdlib>
+#include <fstream>
+
+#include <tl/expected.hpp>
+
 #include <msgapp/cli/command_line.hpp>
 
 namespace msgapp::apps {
@@ -49,14 +54,40 @@ constexpr const char* description =
     "or private message rings the bell (--no-bell), long lines wrap at word boundaries, and\n"
     "Ctrl-C clears a half-typed line (on an empty line it logs out).\n"
     "\n"
+    "Scripts: when input is not a terminal, errors go to stderr and the rest to stdout.\n"
+    "--password-file FILE (or the MSGAPP_PASSWORD environment variable, less safe: other\n"
+    "users may see it) gives the password, so stdin need not hold it; --exit-on-error ends\n"
+    "the client with status 1 at the first failed command; --json prints one JSON object per\n"
+    "line for every event and reply (docs/client.md, \"Scripts\").\n"
+    "\n"
     "Exit status: 0 after logout or end of input; 1 when the login fails (blocked, already\n"
     "online), the server times you out, or the connection to the server is lost; 2 for bad\n"
     "arguments.";
 
 constexpr cli::program msgclient{"msgclient", usage_line};
 
+// The password file's first line is the password; longer than this is surely the wrong file.
+constexpr std::size_t max_password_file_line = 1024;
+// The less safe way to give it: other users may see a process's environment.
+constexpr const char* password_variable = "MSGAPP_PASSWORD";
+
 int usage_error(std::string_view why) {
   return cli::usage_error(msgclient, why);
+}
+
+// The first line of `path` without its line end, or why there is none to take.
+tl::expected<std::string, std::string> first_line_of(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return tl::unexpected<std::string>("cannot read FILE");
+  std::string line;
+  for (char c; line.size() <= max_password_file_line && in.get(c) && c != '\n';)
+    line += c;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.size() > max_password_file_line) {
+    return tl::unexpected<std::string>("the first line of FILE is too long");
+  }
+  if (line.empty()) return tl::unexpected<std::string>("FILE holds no password on its first line");
+  return line;
 }
 
 }  // namespace
@@ -96,6 +127,15 @@ std::variant<client_options, int> parse_client_options(int argc, char** argv) {
   app.add_flag("--no-bell", no_bell,
                "do not ring the terminal's bell for direct and private messages");
 
+  std::string password_file;
+  auto* password_flag =
+      app.add_option("--password-file", password_file,
+                     "log in with the password on the first line of FILE (never asked for); "
+                     "else $MSGAPP_PASSWORD if set (less safe: others may see the environment)")
+          ->type_name("FILE");
+  app.add_flag("--exit-on-error", out.exit_on_error,
+               "end with status 1 at the first command that fails");
+  app.add_flag("--json", out.json, "print one JSON object per line for every event and reply");
   app.set_version_flag("--version", std::string("msgclient ") + MSGAPP_VERSION);
 
   if (const auto status = cli::parse(app, argc, argv, msgclient)) return *status;
@@ -118,6 +158,14 @@ std::variant<client_options, int> parse_client_options(int argc, char** argv) {
   if (state_flag->count() > 0) {
     if (state_dir.empty()) return usage_error("DIR must not be empty");
     out.state_dir = state_dir;
+  }
+  if (password_flag->count() > 0) {
+    if (password_file.empty()) return usage_error("FILE must not be empty");
+    auto read = first_line_of(password_file);
+    if (!read) return usage_error(read.error() + ": " + password_file);
+    out.password = std::move(*read);
+  } else if (const char* given = std::getenv(password_variable); given && *given) {
+    out.password = given;
   }
   return out;
 }

@@ -24,6 +24,12 @@ struct client_options {
   // --no-bell, which keeps direct and private messages from ringing the terminal's bell.
   colour_choice colour = colour_choice::automatic;
   bool bell = true;
+  // For scripts (docs/client.md, "Scripts"): the password from --password-file FILE or the
+  // MSGAPP_PASSWORD environment variable, so it is never asked for; --exit-on-error ends the
+  // client (status 1) at the first failed command; --json prints JSON objects, one per line.
+  std::optional<std::string> password;
+  bool exit_on_error = false;
+  bool json = false;
 };
 
 // Either options to run with, or an exit status (0 after --help/--version, 2 for bad usage;

@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -298,6 +299,12 @@ bool console::interactive() const {
   return state_->in_tty;
 }
 
+bool console::input_waiting() const {
+  state& s = *state_;  // native_handle() is not const
+  if (s.closed || s.at_eof) return false;
+  return !s.pending.empty() || terminal::bytes_ready(s.in.native_handle()) > 0;
+}
+
 awaitable<console_input> console::read_line(std::string prompt) {
   return read_input(state_, std::move(prompt), false);
 }
@@ -342,6 +349,12 @@ void console::print_line(const styled_line& line) {
   } else {
     s.write(shown + "\n");
   }
+}
+
+void console::print_error_line(const styled_line& line) {
+  const render::target to{.terminal = false, .colour = state_->colour, .width = 0};
+  const std::string shown = render::bytes(line, to) + "\n";
+  std::fwrite(shown.data(), 1, shown.size(), stderr);  // stderr is unbuffered: one write
 }
 
 bool console::terminal_output() const {

@@ -88,10 +88,15 @@ class server_process {
   std::string port_;
 };
 
+// These tests read what a person sees: in pipe mode msgclient writes its errors to stderr,
+// so stderr joins stdout here, in the order written (msgclient_script_tests.cpp checks the
+// two apart).
+inline constexpr child_stderr as_seen = child_stderr::with_stdout;
+
 inline client_ptr start_client(const server_process& srv, std::vector<std::string> extra = {}) {
   std::vector<std::string> args{"127.0.0.1", srv.port()};
   args.insert(args.end(), extra.begin(), extra.end());
-  return std::make_unique<child_process>(client_path, args);
+  return std::make_unique<child_process>(client_path, args, std::string(), as_seen);
 }
 
 // Waits for a line containing `needle`; fails the test (showing all output) when none comes.

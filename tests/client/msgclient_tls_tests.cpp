@@ -30,10 +30,10 @@ class tls_server_process {
 };
 
 client_ptr start_tls_client(const tls_server_process& srv, std::vector<std::string> extra,
-                            std::string host = "127.0.0.1") {
+                            std::string host = "127.0.0.1", child_stderr stderr_to = as_seen) {
   std::vector<std::string> args{std::move(host), srv.port()};
   args.insert(args.end(), extra.begin(), extra.end());
-  return std::make_unique<child_process>(client_path, args);
+  return std::make_unique<child_process>(client_path, args, std::string(), stderr_to);
 }
 
 // msgclient over TLS trusting the test CA, logged in as `user`.
@@ -73,7 +73,8 @@ TEST_CASE("msgclient: over TLS, a certificate the system does not trust is refus
 
 TEST_CASE("msgclient: --insecure connects without checks, and warns on stderr") {
   tls_server_process srv;
-  auto c = start_tls_client(srv, {"--tls", "--insecure", "--user", "alice"});
+  auto c = start_tls_client(srv, {"--tls", "--insecure", "--user", "alice"}, "127.0.0.1",
+                            child_stderr::separate);
   c->type(password_of("alice"));
   wait_for(*c, "welcome, alice");
   c->close_stdin();

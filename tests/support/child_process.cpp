@@ -29,7 +29,7 @@ void close_fd(int& fd) {
 }  // namespace
 
 child_process::child_process(const std::string& path, const std::vector<std::string>& args,
-                             const std::string& cwd) {
+                             const std::string& cwd, child_stderr stderr_to) {
   int in[2], out[2], err[2];
   if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
     fail("pipe2");
@@ -38,7 +38,8 @@ child_process::child_process(const std::string& path, const std::vector<std::str
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, in[0], 0);  // dup2 clears O_CLOEXEC
   posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+  posix_spawn_file_actions_adddup2(&actions, stderr_to == child_stderr::separate ? err[1] : out[1],
+                                   2);
   if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());  // glibc 2.29
 
   posix_spawnattr_t attr;
@@ -130,30 +131,45 @@ bool child_process::pump(std::chrono::milliseconds max_wait) {
   return true;
 }
 
-std::optional<std::string> child_process::next_line(std::chrono::milliseconds timeout) {
+std::optional<std::string> child_process::next_line_of(pipe_in& p,
+                                                       std::chrono::milliseconds timeout) {
   const auto deadline = clock::now() + timeout;
   for (;;) {
-    const auto nl = out_.text.find('\n', out_.taken);
+    const auto nl = p.text.find('\n', p.taken);
     if (nl != std::string::npos) {
-      std::string line = out_.text.substr(out_.taken, nl - out_.taken);
-      out_.taken = nl + 1;
+      std::string line = p.text.substr(p.taken, nl - p.taken);
+      p.taken = nl + 1;
       return line;
     }
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
-    if (out_.fd < 0 || left.count() <= 0) return std::nullopt;
+    if (p.fd < 0 || left.count() <= 0) return std::nullopt;
     pump(left);
   }
 }
 
-std::optional<std::string> child_process::expect(std::string_view needle,
-                                                 std::chrono::milliseconds timeout) {
+std::optional<std::string> child_process::expect_in(pipe_in& p, std::string_view needle,
+                                                    std::chrono::milliseconds timeout) {
   const auto deadline = clock::now() + timeout;
   for (;;) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
-    auto line = next_line(std::max(left, std::chrono::milliseconds(0)));
+    auto line = next_line_of(p, std::max(left, std::chrono::milliseconds(0)));
     if (!line) return std::nullopt;
     if (line->find(needle) != std::string::npos) return line;
   }
+}
+
+std::optional<std::string> child_process::next_line(std::chrono::milliseconds timeout) {
+  return next_line_of(out_, timeout);
+}
+
+std::optional<std::string> child_process::expect(std::string_view needle,
+                                                 std::chrono::milliseconds timeout) {
+  return expect_in(out_, needle, timeout);
+}
+
+std::optional<std::string> child_process::expect_err(std::string_view needle,
+                                                     std::chrono::milliseconds timeout) {
+  return expect_in(err_, needle, timeout);
 }
 
 bool child_process::signal(int sig) {

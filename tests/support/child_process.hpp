@@ -12,12 +12,16 @@
 
 namespace msgapp::test {
 
+// Where the child's stderr goes: its own pipe (err()), or the stdout pipe, so its lines
+// interleave with stdout's in the order written, as on a terminal (err() stays empty).
+enum class child_stderr { separate, with_stdout };
+
 class child_process {
  public:
   // Starts `path` with `args` (argv[0] not included), with default signal handling, in the
   // directory `cwd` (empty: this process's). Throws std::system_error.
   child_process(const std::string& path, const std::vector<std::string>& args,
-                const std::string& cwd = {});
+                const std::string& cwd = {}, child_stderr stderr_to = child_stderr::separate);
   ~child_process();
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;
@@ -33,6 +37,9 @@ class child_process {
                                     std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // The next stdout line, whatever it is.
   std::optional<std::string> next_line(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // expect() for stderr, with a position of its own.
+  std::optional<std::string> expect_err(
+      std::string_view needle, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
   // Everything printed so far.
   const std::string& out() const { return out_.text; }
@@ -52,6 +59,9 @@ class child_process {
   using clock = std::chrono::steady_clock;
 
   bool pump(std::chrono::milliseconds max_wait);  // false once both pipes are closed
+  std::optional<std::string> next_line_of(pipe_in& p, std::chrono::milliseconds timeout);
+  std::optional<std::string> expect_in(pipe_in& p, std::string_view needle,
+                                       std::chrono::milliseconds timeout);
   bool try_reap();
 
   pid_t pid_ = -1;

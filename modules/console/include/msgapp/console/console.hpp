@@ -62,6 +62,11 @@ class console {
   // True when input is a terminal: a person types, so prompts are shown.
   bool interactive() const;
 
+  // True when input that no read has returned yet is already here: read ahead into the
+  // console's buffer, or held by the kernel. Answers at once and reads nothing, so msgclient
+  // can tell a line typed ahead from one written in answer to what it just printed.
+  bool input_waiting() const;
+
   // One line without its '\n' (nor a trailing '\r'). Only one read may be pending at a time.
   awaitable<console_input> read_line(std::string prompt);
 
@@ -80,6 +85,8 @@ class console {
   // On a terminal a long line wraps at spaces to the terminal's width (80 when it does not
   // say), its continuation rows indented under the text; a pipe gets one line, however long.
   void print_line(const styled_line& line);
+  // The same line, as a pipe would get it, on stderr (one write): where pipe mode sends errors.
+  void print_error_line(const styled_line& line);
 
   // True when output is a terminal (wrapping, the bell), of whatever kind.
   bool terminal_output() const;
