@@ -44,6 +44,10 @@ constexpr const char* description =
     "--ca FILE (a server with a self-signed certificate). --insecure checks nothing, so anyone\n"
     "on the path could read your password: it is for testing only.\n"
     "\n"
+    "On a terminal, msgclient connects once the password is typed, and when the connection\n"
+    "to the server is lost it connects and logs in again, with growing pauses, while you go on\n"
+    "typing (--no-reconnect: it does not). Through a pipe it does not, unless --reconnect.\n"
+    "\n"
     "Exit status: 0 after logout or end of input; 1 when the login fails (blocked, already\n"
     "online), the server times you out, or the connection to the server is lost; 2 for bad\n"
     "arguments.";
@@ -80,6 +84,14 @@ std::variant<client_options, int> parse_client_options(int argc, char** argv) {
                "with --tls: check neither certificate nor host name (for testing only)")
       ->needs(tls_flag)
       ->excludes(ca_flag);
+  bool reconnect = false;
+  bool no_reconnect = false;
+  auto* reconnect_flag = app.add_flag("--reconnect", reconnect,
+                                      "connect and log in again when the server is lost (the "
+                                      "default on a terminal)");
+  app.add_flag("--no-reconnect", no_reconnect,
+               "end when the server is lost (the default through a pipe)")
+      ->excludes(reconnect_flag);
   app.set_version_flag("--version", std::string("msgclient ") + MSGAPP_VERSION);
 
   if (const auto status = cli::parse(app, argc, argv, msgclient)) return *status;
@@ -99,6 +111,8 @@ std::variant<client_options, int> parse_client_options(int argc, char** argv) {
     if (state_dir.empty()) return usage_error("DIR must not be empty");
     out.state_dir = state_dir;
   }
+  if (reconnect) out.reconnect = true;
+  if (no_reconnect) out.reconnect = false;
   return out;
 }
 

@@ -18,6 +18,9 @@ struct client_options {
   bool tls = false;
   std::string ca_file;
   bool insecure = false;
+  // --reconnect / --no-reconnect: whether a lost server is reconnected to; unset, only on a
+  // terminal (scripts rely on a lost server ending the client).
+  std::optional<bool> reconnect;
 };
 
 // Either options to run with, or an exit status (0 after --help/--version, 2 for bad usage;

@@ -2,87 +2,25 @@
 #include "run_client.hpp"
 
 #include <chrono>
-#include <cstdio>
 #include <optional>
 
 #include <fmt/format.h>
 
-#include <msgapp/net/sleep.hpp>
-
 #include <msgapp/client/client.hpp>
 #include <msgapp/client/p2p.hpp>
 #include <msgapp/protocol/reply.hpp>
-#include <msgapp/tls/context.hpp>
-#include <msgapp/tls/verify_error.hpp>
 
 #include "chat.hpp"
+#include "connect.hpp"
 #include "display.hpp"
+#include "reconnect.hpp"
 
 namespace msgapp::apps {
 namespace {
 
-using namespace std::chrono_literals;
-using namespace net::experimental::awaitable_operators;
 using server_link = client::client;
 using protocol::code_word;
 using protocol::errc;
-
-// How long connecting to the server (name lookup, TCP, greeting) may take.
-constexpr auto connect_timeout = 10s;
-
-// Why connecting failed, in words, with a hint where one helps.
-std::string explain(std::error_code ec, bool tls) {
-  if (ec.category() == msgapp::tls::verify_category()) {
-    return ec.message() + "; a server with its own CA needs --ca FILE";
-  }
-  if (ec.category() == net::error::get_ssl_category()) {
-    return fmt::format("TLS failed: {} (is the server using TLS?)", msgapp::tls::describe(ec));
-  }
-  if ((ec == std::errc::protocol_error || ec == net::error::eof) && !tls) {
-    return ec.message() + " (a TLS server needs --tls)";
-  }
-  return ec.message();
-}
-
-// The TLS side of connecting, or nothing when the trust given cannot be loaded (said why).
-std::optional<client::connect_options> tls_options(ui::console& con,
-                                                   const client_options& options) {
-  client::connect_options o;
-  if (!options.tls) return o;
-  if (options.insecure) {
-    std::fputs(
-        "msgclient: WARNING: --insecure: the server's certificate is NOT checked. Anyone on "
-        "the path can read and change everything, your password included. For testing only.\n",
-        stderr);
-  }
-  auto context = msgapp::tls::client_context(msgapp::tls::trust{options.ca_file, options.insecure});
-  if (!context) {
-    con.print_line(error_line(context.error()));
-    return std::nullopt;
-  }
-  o.tls = true;
-  o.context = std::move(*context);
-  return o;
-}
-
-awaitable<std::optional<server_link>> connect_to(ui::console& con, client_options options) {
-  const auto& host = options.host;
-  const auto port = options.port;
-  auto how = tls_options(con, options);
-  if (!how) co_return std::nullopt;
-  // Bounded, because Ctrl-C only reaches us while the console reads (see the console module).
-  auto connected =
-      co_await (server_link::connect(host, port, std::move(*how)) || sleep_for(connect_timeout));
-  const std::string why = connected.index() == 1 ? "no answer"
-                          : !std::get<0>(connected)
-                              ? explain(std::get<0>(connected).error(), options.tls)
-                              : std::string();
-  if (!why.empty()) {
-    con.print_line(error_line(fmt::format("cannot connect to {} port {}: {}", host, port, why)));
-    co_return std::nullopt;
-  }
-  co_return std::move(*std::get<0>(connected));
-}
 
 std::string trimmed(std::string_view s) {
   const auto first = s.find_first_not_of(' ');
@@ -109,6 +47,7 @@ awaitable<int> lost_during_login(ui::console& con, server_link& server) {
 // because its listener must be known to the server before the user is online.
 struct private_side {
   std::optional<client::private_sessions> sessions;
+  std::optional<std::uint16_t> port;  // where they are taken, announced at every login
   std::string trouble;  // why private sessions are unavailable, shown after the welcome
 };
 
@@ -124,6 +63,7 @@ std::optional<std::uint16_t> open_private_sessions(ui::console& con, server_link
   client::p2p_config cfg;
   cfg.encrypted = server.is_tls();  // private sessions are as private as the server connection
   side.sessions.emplace(ex, user, show, cfg);
+  side.port.reset();
   side.trouble.clear();
   const auto local = server.local_endpoint();
   const auto port = local ? side.sessions->listen(local->address())
@@ -132,6 +72,7 @@ std::optional<std::uint16_t> open_private_sessions(ui::console& con, server_link
     side.trouble = port.error().message();
     return std::nullopt;
   }
+  side.port = *port;
   return *port;
 }
 
@@ -172,14 +113,41 @@ awaitable<client::result<server_line>> attempt_login(server_link& server,
   co_return co_await server.login(std::move(user), std::move(password));
 }
 
-// Asks for the name (unless given) and the password until the server says welcome. Returns
-// the name, or the exit status when logging in is over: blocked, already online, the end of
-// input, Ctrl-C, or the server gone.
-awaitable<tl::expected<std::string, int>> log_in(ui::console& con, server_link& server,
-                                                 std::optional<std::string> given_user,
-                                                 private_side& privates,
-                                                 receipts_answer& receipts) {
+// Who the user is; kept after the login, to log in again after a lost connection.
+struct credentials {
+  std::string user;
+  std::string password;
+};
+
+// One login attempt as the user made it. On a terminal the connection is made only now, when
+// the credentials are typed, and made again (once, without a word) when it is gone: the server
+// closes connections that do not log in within its deadline, however slowly a person types.
+awaitable<client::result<server_line>> try_credentials(
+    ui::console& con, std::optional<server_link>& server, const client_options& options,
+    const client::connect_options& how, private_side& privates, receipts_answer& receipts,
+    credentials typed) {
   const auto ex = co_await net::this_coro::executor;
+  const bool fresh = !server;
+  if (!server) server = co_await connect_to(con, options, how);
+  if (!server) co_return tl::unexpected(std::make_error_code(std::errc::not_connected));
+  auto port = open_private_sessions(con, *server, privates, typed.user, ex);
+  auto reply = co_await attempt_login(*server, port, typed.user, typed.password, receipts);
+  if (reply || fresh || !con.interactive()) co_return reply;
+  server.reset();
+  receipts = receipts_answer{};
+  server = co_await connect_to(con, options, how);
+  if (!server) co_return tl::unexpected(std::make_error_code(std::errc::not_connected));
+  port = open_private_sessions(con, *server, privates, typed.user, ex);
+  co_return co_await attempt_login(*server, port, typed.user, typed.password, receipts);
+}
+
+// Asks for the name (unless given) and the password until the server says welcome. Returns
+// the credentials, or the exit status when logging in is over: blocked, already online, the
+// end of input, Ctrl-C, the server gone, or not reached (`server` empty: said why).
+awaitable<tl::expected<credentials, int>> log_in(
+    ui::console& con, std::optional<server_link>& server, const client_options& options,
+    const client::connect_options& how, private_side& privates, receipts_answer& receipts) {
+  const auto& given_user = options.user;
   std::string user = given_user.value_or("");
   bool ask_user = !given_user;
   for (;;) {
@@ -209,13 +177,15 @@ awaitable<tl::expected<std::string, int>> log_in(ui::console& con, server_link& 
       ask_user = false;
       continue;
     }
-    const auto port = open_private_sessions(con, server, privates, user, ex);
-    const auto reply = co_await attempt_login(server, port, user, *password, receipts);
+    credentials typed{user, *password};
+    const auto reply =
+        co_await try_credentials(con, server, options, how, privates, receipts, typed);
+    if (!server) co_return tl::unexpected(exit_failed);  // not reached: said why
     if (!reply) {
-      const int status = co_await lost_during_login(con, server);
+      const int status = co_await lost_during_login(con, *server);
       co_return tl::unexpected(status);
     }
-    if (reply->kind == protocol::line_kind::ok) co_return user;
+    if (reply->kind == protocol::line_kind::ok) co_return typed;
     con.print_line(show_login_error(*reply));
     if (reply->code == code_word(errc::login_blocked) ||
         reply->code == code_word(errc::already_online)) {
@@ -227,26 +197,98 @@ awaitable<tl::expected<std::string, int>> log_in(ui::console& con, server_link& 
   co_return tl::unexpected(exit_failed);
 }
 
+// What it takes to log in again after the connection to the server was lost.
+struct login_plan {
+  client_options options;
+  client::connect_options how;  // made once, so --insecure warns once
+  credentials who;
+  std::optional<std::uint16_t> private_port;  // the same listener goes on taking sessions
+  std::optional<std::string> database_id;     // the server's, when it keeps messages for us
+};
+
+// Refusals that may pass by themselves: the server is busy, not the user wrong.
+bool passing(const server_line& refusal) {
+  for (const auto busy :
+       {errc::login_busy, errc::server_full, errc::too_many_connections, errc::unavailable}) {
+    if (refusal.code == code_word(busy)) return true;
+  }
+  return false;
+}
+
+// One try to connect and log in again with the credentials the user gave.
+awaitable<reconnect_try> log_in_again(login_plan& plan) {
+  reconnect_try out;
+  auto connected = co_await try_connect(plan.options, plan.how);
+  if (!connected) {
+    out.why = connected.error();
+    co_return out;
+  }
+  receipts_answer receipts;
+  const auto reply = co_await attempt_login(*connected, plan.private_port, plan.who.user,
+                                            plan.who.password, receipts);
+  if (!reply) {
+    out.why = "the connection was lost while logging in";
+    co_return out;
+  }
+  if (reply->kind != protocol::line_kind::ok) {
+    out.what =
+        passing(*reply) ? reconnect_try::outcome::unreachable : reconnect_try::outcome::refused;
+    out.why = reply->text;
+    co_return out;
+  }
+  out.what = reconnect_try::outcome::logged_in;
+  out.server = std::move(*connected);
+  plan.database_id = receipts.database_id;
+  co_return out;
+}
+
+// The chat's way back to the server: tries until logged in again, then fits `once` to the
+// database of the server found (a new one, if the server's data was replaced).
+awaitable<std::optional<server_link>> return_to_server(ui::console& con, login_plan& plan,
+                                                       std::optional<shown_once>& once) {
+  const auto known = plan.database_id;
+  reconnect_attempt attempt = [&plan] { return log_in_again(plan); };
+  auto server = co_await reconnect(con, std::move(attempt));
+  if (server && plan.database_id != known) {
+    once.reset();
+    if (plan.database_id) once.emplace(plan.options.state_dir, *plan.database_id, plan.who.user);
+  }
+  co_return server;
+}
+
 }  // namespace
 
 awaitable<int> run_client(ui::console& con, client_options options) {
-  auto server = co_await connect_to(con, options);
-  if (!server) co_return exit_failed;
+  auto how = tls_options(con, options);
+  if (!how) co_return exit_failed;
+  // Through a pipe, a script answers the prompts once connected, as it always has; on a
+  // terminal the prompts come first (try_credentials).
+  std::optional<server_link> server;
+  if (!con.interactive()) {
+    server = co_await connect_to(con, options, *how);
+    if (!server) co_return exit_failed;
+  }
 
   // Private-session events can come at any time until close() below; they print as they come.
   private_side privates;
   receipts_answer receipts;
-  const auto me = co_await log_in(con, *server, options.user, privates, receipts);
+  const auto me = co_await log_in(con, server, options, *how, privates, receipts);
   if (!me) co_return me.error();
-  con.print_line(fmt::format("welcome, {}! type help for the commands", *me));
+  con.print_line(fmt::format("welcome, {}! type help for the commands", me->user));
   if (!privates.trouble.empty()) {
     con.print_line(error_line("private sessions are unavailable: " + privates.trouble));
   }
 
   std::optional<shown_once> once;
-  if (receipts.database_id) once.emplace(options.state_dir, *receipts.database_id, *me);
-  const int status =
-      co_await chat(con, std::move(*server), *privates.sessions, *me, std::move(once));
+  if (receipts.database_id) once.emplace(options.state_dir, *receipts.database_id, me->user);
+  const bool reconnecting = options.reconnect.value_or(con.interactive());
+  login_plan plan{options, *how, *me, privates.port, receipts.database_id};
+  reconnector again;
+  if (reconnecting) {
+    again = [&con, &plan](std::optional<shown_once>& o) { return return_to_server(con, plan, o); };
+  }
+  const int status = co_await chat(con, std::move(*server), *privates.sessions, me->user,
+                                   std::move(once), std::move(again));
   co_await privates.sessions->close(bye_grace);  // every peer is told the session ended
   co_return status;
 }

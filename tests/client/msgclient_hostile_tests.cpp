@@ -185,7 +185,9 @@ TEST_CASE("msgclient on a terminal: a hostile server's bytes are shown only as e
       const bool editing = std::string_view(term) == "xterm";
       fake_server server(hostile_server(editing ? "cccccccccccccccccccccccccccccccc"
                                                 : "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"));
-      pty_process c(client_path, {"127.0.0.1", server.port()}, term);
+      // The fake server takes one connection: once it has shut down, nothing would answer a
+      // reconnecting client.
+      pty_process c(client_path, {"127.0.0.1", server.port(), "--no-reconnect"}, term);
       // Each line is typed once its prompt shows, as a person would: the console decides how
       // the terminal reads only when it asks. Output is searched from where the last line was
       // typed, so an earlier prompt is never taken for the next one.

@@ -76,6 +76,11 @@ class pty_process {
   void type(std::string_view line) {
     std::string keys(line);
     keys += '\r';
+    press(keys);
+  }
+
+  // Presses these keys, as they are (no Enter unless they hold a '\r').
+  void press(std::string_view keys) {
     std::string_view left = keys;
     while (!left.empty()) {
       const ssize_t n = ::write(master_, left.data(), left.size());
