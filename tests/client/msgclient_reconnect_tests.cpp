@@ -180,6 +180,26 @@ TEST_CASE("msgclient on a terminal: a command typed while reconnecting is answer
   CHECK(alice->wait() == 0);
 }
 
+TEST_CASE("msgclient on a terminal: leaving while reconnecting") {
+  for (const char* how : {"logout", "Ctrl-D"}) {
+    DYNAMIC_SECTION(how) {
+      restartable_server srv;
+      auto alice = terminal(srv);
+      log_in_on(*alice, "alice");
+      const auto from = alice->screen().size();
+      srv.stop(SIGKILL);
+      expect_shown(*alice, "trying again in 1 s", from);  // waiting between two tries
+      if (std::string_view(how) == "logout") {
+        alice->type("logout");
+      } else {
+        alice->press("\x04");
+      }
+      expect_shown(*alice, "goodbye, alice", from);
+      CHECK(alice->wait() == 1);  // the server was not back
+    }
+  }
+}
+
 TEST_CASE("msgclient on a terminal: a login refused on reconnecting stops at once") {
   restartable_server srv;
   auto alice = terminal(srv);
