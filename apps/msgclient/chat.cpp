@@ -35,13 +35,14 @@ constexpr auto logout_grace = 2s;
 
 struct chat_state {
   chat_state(ui::console& c, output& w, client::client s, client::private_sessions& p,
-             std::string name, std::optional<shown_once> o)
+             std::string name, std::optional<shown_once> o, reconnector r)
       : con(c),
         out(w),
         server(std::move(s)),
         privates(p),
         me(std::move(name)),
-        once(std::move(o)) {}
+        once(std::move(o)),
+        again(std::move(r)) {}
 
   ui::console& con;
   output& out;  // how lines look, and where they go
@@ -50,7 +51,9 @@ struct chat_state {
   std::string me;
   std::optional<shown_once> once;  // set when offline messages come as `stored`
   std::set<std::string> online;    // names for Tab completion
+  reconnector again;               // empty: a lost server stays lost
   bool server_up = true;
+  bool reconnecting = false;
   bool timed_out = false;
   bool shut_down = false;       // the server said it is shutting down: its going is no error
   bool exit_on_error = false;   // --exit-on-error
@@ -141,22 +144,69 @@ void forget_server(chat_state& s) {
   s.server.close();
 }
 
-// Reads the server's events until it is gone. Returns only when the chat is over for the
-// server's reasons: a time-out, or a lost server once no private session is left.
-awaitable<int> follow_server(chat_state& s) {
+// The names online at login, for Tab completion. Events that come meanwhile wait, in order,
+// for follow_server.
+awaitable<void> learn_names(chat_state& s) {
+  protocol::command whoelse = protocol::whoelse_cmd{};
+  const reply_result who = co_await ask(s, std::move(whoelse));
+  if (!who || who->kind != line_kind::ok) co_return;
+  const auto names = names_in(*who);
+  set_online(s, std::set<std::string>(names.begin(), names.end()));
+}
+
+// Whether the user is leaving: keyboard() has ended, and converse() cancels follow_server.
+// Asked of the state as it is, since once cancelled, co_await of an awaitable throws. (The
+// state goes into a named local first: as a call's argument, g++ 12 miscompiles it.)
+bool leaving(const net::cancellation_state& state) {
+  return state.cancelled() != net::cancellation_type::none;
+}
+
+// The connection is lost: gets a new one through `again`, while the keyboard goes on.
+awaitable<bool> get_back(chat_state& s) {
+  say(s, styled_status("lost the connection to the server; reconnecting..."));
+  s.reconnecting = true;
+  auto server = co_await s.again(s.once);
+  s.reconnecting = false;
+  if (!server) co_return false;
+  s.server = std::move(*server);
+  s.server_up = true;
+  s.shut_down = false;  // this server has announced nothing yet
+  say(s, styled_status(fmt::format("reconnected; welcome back, {}", s.me)));
+  co_await learn_names(s);
+  co_return true;
+}
+
+// Takes the server's events as they come, until the connection ends.
+awaitable<void> take_events(chat_state& s) {
   for (;;) {
     auto event = co_await s.server.next_event();
-    if (!event) break;
+    if (!event) co_return;
     take_event(s, *event);
     if (s.server.pending_events() == 0) confirm_shown(s);  // the end of a run of events
   }
-  // Cancelled because the user is leaving: leave() takes over the connection.
-  const auto state = co_await net::this_coro::cancellation_state;
-  if (state.cancelled() != net::cancellation_type::none) co_return exit_ok;
-  forget_server(s);
-  if (s.timed_out) co_return exit_failed;  // time-out ends private sessions too
-  const std::string lost = "lost the connection to the server";
-  say(s, s.shut_down ? styled_status(lost) : styled_error(lost));
+}
+
+// Reads the server's events until it is gone (and not reconnected). Returns only when the
+// chat is over for the server's reasons: a time-out, or a lost server once no private session
+// is left.
+awaitable<int> follow_server(chat_state& s) {
+  for (;;) {
+    co_await take_events(s);
+    // Cancelled because the user is leaving: leave() takes over the connection.
+    const auto state = co_await net::this_coro::cancellation_state;
+    if (leaving(state)) co_return exit_ok;
+    forget_server(s);
+    if (s.timed_out) co_return exit_failed;  // time-out ends private sessions too
+    if (!s.again) break;
+    const bool back = co_await get_back(s);
+    const auto after = co_await net::this_coro::cancellation_state;
+    if (leaving(after)) co_return exit_ok;
+    if (!back) break;
+  }
+  if (!s.again) {
+    const std::string lost = "lost the connection to the server";
+    say(s, s.shut_down ? styled_status(lost) : styled_error(lost));
+  }
   if (!s.privates.peers().empty()) {
     say(s,
         styled_status("your private sessions go on without the server; logout or Ctrl-D to leave"));
@@ -167,16 +217,6 @@ awaitable<int> follow_server(chat_state& s) {
     }
   }
   co_return exit_failed;
-}
-
-// The names online at login, for Tab completion. Events that come meanwhile wait, in order,
-// for follow_server.
-awaitable<void> learn_names(chat_state& s) {
-  protocol::command whoelse = protocol::whoelse_cmd{};
-  const reply_result who = co_await ask(s, std::move(whoelse));
-  if (!who || who->kind != line_kind::ok) co_return;
-  const auto names = names_in(*who);
-  set_online(s, std::set<std::string>(names.begin(), names.end()));
 }
 
 // ---- what the user types ----
@@ -210,6 +250,11 @@ awaitable<void> carry_out(chat_state& s, user_command cmd) {
       break;
     default:
       break;
+  }
+  if (!s.server_up && s.reconnecting) {
+    say(s, styled_status(
+               "not connected; reconnecting... (nothing was sent; private messages still work)"));
+    co_return;
   }
   if (!s.server_up) {
     say(s, styled_error("not connected to the server; private messages still work"));
@@ -306,8 +351,9 @@ awaitable<int> converse(chat_state& s) {
 
 awaitable<int> chat(ui::console& con, output& out, client::client server,
                     client::private_sessions& privates, std::string me,
-                    std::optional<shown_once> once, bool exit_on_error) {
-  chat_state s(con, out, std::move(server), privates, std::move(me), std::move(once));
+                    std::optional<shown_once> once, bool exit_on_error, reconnector again) {
+  chat_state s(con, out, std::move(server), privates, std::move(me), std::move(once),
+               std::move(again));
   s.exit_on_error = exit_on_error;
   co_return co_await converse(s);
 }

@@ -60,6 +60,10 @@ constexpr const char* description =
     "the client with status 1 at the first failed command; --json prints one JSON object per\n"
     "line for every event and reply (docs/client.md, \"Scripts\").\n"
     "\n"
+    "On a terminal, msgclient connects once the password is typed, and when the connection\n"
+    "to the server is lost it connects and logs in again, with growing pauses, while you go on\n"
+    "typing (--no-reconnect: it does not). Through a pipe it does not, unless --reconnect.\n"
+    "\n"
     "Exit status: 0 after logout or end of input; 1 when the login fails (blocked, already\n"
     "online), the server times you out, or the connection to the server is lost; 2 for bad\n"
     "arguments.";
@@ -136,6 +140,14 @@ std::variant<client_options, int> parse_client_options(int argc, char** argv) {
   app.add_flag("--exit-on-error", out.exit_on_error,
                "end with status 1 at the first command that fails");
   app.add_flag("--json", out.json, "print one JSON object per line for every event and reply");
+  bool reconnect = false;
+  bool no_reconnect = false;
+  auto* reconnect_flag = app.add_flag("--reconnect", reconnect,
+                                      "connect and log in again when the server is lost (the "
+                                      "default on a terminal)");
+  app.add_flag("--no-reconnect", no_reconnect,
+               "end when the server is lost (the default through a pipe)")
+      ->excludes(reconnect_flag);
   app.set_version_flag("--version", std::string("msgclient ") + MSGAPP_VERSION);
 
   if (const auto status = cli::parse(app, argc, argv, msgclient)) return *status;
@@ -167,6 +179,8 @@ std::variant<client_options, int> parse_client_options(int argc, char** argv) {
   } else if (const char* given = std::getenv(password_variable); given && *given) {
     out.password = given;
   }
+  if (reconnect) out.reconnect = true;
+  if (no_reconnect) out.reconnect = false;
   return out;
 }
 

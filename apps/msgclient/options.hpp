@@ -30,6 +30,9 @@ struct client_options {
   std::optional<std::string> password;
   bool exit_on_error = false;
   bool json = false;
+  // --reconnect / --no-reconnect: whether a lost server is reconnected to; unset, only on a
+  // terminal (scripts rely on a lost server ending the client).
+  std::optional<bool> reconnect;
 };
 
 // Either options to run with, or an exit status (0 after --help/--version, 2 for bad usage;

@@ -2,87 +2,26 @@
 #include "run_client.hpp"
 
 #include <chrono>
-#include <cstdio>
 #include <optional>
 
 #include <fmt/format.h>
 
-#include <msgapp/net/sleep.hpp>
-
 #include <msgapp/client/client.hpp>
 #include <msgapp/client/p2p.hpp>
 #include <msgapp/protocol/reply.hpp>
-#include <msgapp/tls/context.hpp>
-#include <msgapp/tls/verify_error.hpp>
 
 #include "chat.hpp"
+#include "connect.hpp"
 #include "display.hpp"
 #include "output.hpp"
+#include "reconnect.hpp"
 
 namespace msgapp::apps {
 namespace {
 
-using namespace std::chrono_literals;
-using namespace net::experimental::awaitable_operators;
 using server_link = client::client;
 using protocol::code_word;
 using protocol::errc;
-
-// How long connecting to the server (name lookup, TCP, greeting) may take.
-constexpr auto connect_timeout = 10s;
-
-// Why connecting failed, in words, with a hint where one helps.
-std::string explain(std::error_code ec, bool tls) {
-  if (ec.category() == msgapp::tls::verify_category()) {
-    return ec.message() + "; a server with its own CA needs --ca FILE";
-  }
-  if (ec.category() == net::error::get_ssl_category()) {
-    return fmt::format("TLS failed: {} (is the server using TLS?)", msgapp::tls::describe(ec));
-  }
-  if ((ec == std::errc::protocol_error || ec == net::error::eof) && !tls) {
-    return ec.message() + " (a TLS server needs --tls)";
-  }
-  return ec.message();
-}
-
-// The TLS side of connecting, or nothing when the trust given cannot be loaded (said why).
-std::optional<client::connect_options> tls_options(output& out, const client_options& options) {
-  client::connect_options o;
-  if (!options.tls) return o;
-  if (options.insecure) {
-    std::fputs(
-        "msgclient: WARNING: --insecure: the server's certificate is NOT checked. Anyone on "
-        "the path can read and change everything, your password included. For testing only.\n",
-        stderr);
-  }
-  auto context = msgapp::tls::client_context(msgapp::tls::trust{options.ca_file, options.insecure});
-  if (!context) {
-    out.print(error_line(context.error()));
-    return std::nullopt;
-  }
-  o.tls = true;
-  o.context = std::move(*context);
-  return o;
-}
-
-awaitable<std::optional<server_link>> connect_to(output& out, client_options options) {
-  const auto& host = options.host;
-  const auto port = options.port;
-  auto how = tls_options(out, options);
-  if (!how) co_return std::nullopt;
-  // Bounded, because Ctrl-C only reaches us while the console reads (see the console module).
-  auto connected =
-      co_await (server_link::connect(host, port, std::move(*how)) || sleep_for(connect_timeout));
-  const std::string why = connected.index() == 1 ? "no answer"
-                          : !std::get<0>(connected)
-                              ? explain(std::get<0>(connected).error(), options.tls)
-                              : std::string();
-  if (!why.empty()) {
-    out.print(error_line(fmt::format("cannot connect to {} port {}: {}", host, port, why)));
-    co_return std::nullopt;
-  }
-  co_return std::move(*std::get<0>(connected));
-}
 
 std::string trimmed(std::string_view s) {
   const auto first = s.find_first_not_of(' ');
@@ -109,6 +48,7 @@ awaitable<int> lost_during_login(output& out, server_link& server) {
 // because its listener must be known to the server before the user is online.
 struct private_side {
   std::optional<client::private_sessions> sessions;
+  std::optional<std::uint16_t> port;  // where they are taken, announced at every login
   std::string trouble;  // why private sessions are unavailable, shown after the welcome
 };
 
@@ -125,6 +65,7 @@ std::optional<std::uint16_t> open_private_sessions(output& out, server_link& ser
   client::p2p_config cfg;
   cfg.encrypted = server.is_tls();  // private sessions are as private as the server connection
   side.sessions.emplace(ex, user, show, cfg);
+  side.port.reset();
   side.trouble.clear();
   const auto local = server.local_endpoint();
   const auto port = local ? side.sessions->listen(local->address())
@@ -133,6 +74,7 @@ std::optional<std::uint16_t> open_private_sessions(output& out, server_link& ser
     side.trouble = port.error().message();
     return std::nullopt;
   }
+  side.port = *port;
   return *port;
 }
 
@@ -173,6 +115,34 @@ awaitable<client::result<server_line>> attempt_login(server_link& server,
   co_return co_await server.login(std::move(user), std::move(password));
 }
 
+// Who the user is; kept after the login, to log in again after a lost connection.
+struct credentials {
+  std::string user;
+  std::string password;
+};
+
+// One login attempt as the user made it. On a terminal the connection is made only now, when
+// the credentials are typed, and made again (once, without a word) when it is gone: the server
+// closes connections that do not log in within its deadline, however slowly a person types.
+awaitable<client::result<server_line>> try_credentials(
+    ui::console& con, output& out, std::optional<server_link>& server,
+    const client_options& options, const client::connect_options& how, private_side& privates,
+    receipts_answer& receipts, credentials typed) {
+  const auto ex = co_await net::this_coro::executor;
+  const bool fresh = !server;
+  if (!server) server = co_await connect_to(out, options, how);
+  if (!server) co_return tl::unexpected(std::make_error_code(std::errc::not_connected));
+  auto port = open_private_sessions(out, *server, privates, typed.user, ex);
+  auto reply = co_await attempt_login(*server, port, typed.user, typed.password, receipts);
+  if (reply || fresh || !con.interactive()) co_return reply;
+  server.reset();
+  receipts = receipts_answer{};
+  server = co_await connect_to(out, options, how);
+  if (!server) co_return tl::unexpected(std::make_error_code(std::errc::not_connected));
+  port = open_private_sessions(out, *server, privates, typed.user, ex);
+  co_return co_await attempt_login(*server, port, typed.user, typed.password, receipts);
+}
+
 // In pipe mode, a line counts as the next try after a refused login only if it was written
 // after the refusal was printed. A line already waiting was typed ahead (`printf 'eve\nwrong\n
 // whoelse\n' | msgclient ...`): taking the commands as passwords would block the name. Asked
@@ -205,14 +175,17 @@ std::string not_logged_in(const ui::console& con, ui::input_end why) {
 }
 
 // Asks for the name (unless given) and the password (unless given) until the server says
-// welcome. Returns the name, or the exit status when logging in is over: blocked, already
-// online, the end of input, Ctrl-C, the server gone, or no second try (see no_second_try).
-awaitable<tl::expected<std::string, int>> log_in(ui::console& con, output& out, server_link& server,
-                                                 std::optional<std::string> given_user,
-                                                 std::optional<std::string> given_password,
+// welcome. Returns the credentials, or the exit status when logging in is over: blocked,
+// already online, the end of input, Ctrl-C, the server gone, not reached (`server` empty:
+// said why), or no second try (see no_second_try).
+awaitable<tl::expected<credentials, int>> log_in(ui::console& con, output& out,
+                                                 std::optional<server_link>& server,
+                                                 const client_options& options,
+                                                 const client::connect_options& how,
                                                  private_side& privates,
                                                  receipts_answer& receipts) {
-  const auto ex = co_await net::this_coro::executor;
+  const auto& given_user = options.user;
+  const auto& given_password = options.password;
   std::string user = given_user.value_or("");
   bool ask_user = !given_user;
   auto why = ui::input_end::eof;  // why the dialogue ended without a login
@@ -253,13 +226,15 @@ awaitable<tl::expected<std::string, int>> log_in(ui::console& con, output& out, 
       ask_user = false;
       continue;
     }
-    const auto port = open_private_sessions(out, server, privates, user, ex);
-    const auto reply = co_await attempt_login(server, port, user, *password, receipts);
+    credentials typed{user, *password};
+    const auto reply =
+        co_await try_credentials(con, out, server, options, how, privates, receipts, typed);
+    if (!server) co_return tl::unexpected(exit_failed);  // not reached: said why
     if (!reply) {
-      const int status = co_await lost_during_login(out, server);
+      const int status = co_await lost_during_login(out, *server);
       co_return tl::unexpected(status);
     }
-    if (reply->kind == protocol::line_kind::ok) co_return user;
+    if (reply->kind == protocol::line_kind::ok) co_return typed;
     const bool ahead = typed_ahead(con);  // before the refusal is printed: see typed_ahead
     out.login_refused(*reply);
     if (const auto why_not = no_second_try(*reply, given_password.has_value(), ahead)) {
@@ -272,6 +247,65 @@ awaitable<tl::expected<std::string, int>> log_in(ui::console& con, output& out, 
   co_return tl::unexpected(exit_failed);
 }
 
+// What it takes to log in again after the connection to the server was lost.
+struct login_plan {
+  client_options options;
+  client::connect_options how;  // made once, so --insecure warns once
+  credentials who;
+  std::optional<std::uint16_t> private_port;  // the same listener goes on taking sessions
+  std::optional<std::string> database_id;     // the server's, when it keeps messages for us
+};
+
+// Refusals that may pass by themselves: the server is busy, not the user wrong.
+bool passing(const server_line& refusal) {
+  for (const auto busy :
+       {errc::login_busy, errc::server_full, errc::too_many_connections, errc::unavailable}) {
+    if (refusal.code == code_word(busy)) return true;
+  }
+  return false;
+}
+
+// One try to connect and log in again with the credentials the user gave.
+awaitable<reconnect_try> log_in_again(login_plan& plan) {
+  reconnect_try out;
+  auto connected = co_await try_connect(plan.options, plan.how);
+  if (!connected) {
+    out.why = connected.error();
+    co_return out;
+  }
+  receipts_answer receipts;
+  const auto reply = co_await attempt_login(*connected, plan.private_port, plan.who.user,
+                                            plan.who.password, receipts);
+  if (!reply) {
+    out.why = "the connection was lost while logging in";
+    co_return out;
+  }
+  if (reply->kind != protocol::line_kind::ok) {
+    out.what =
+        passing(*reply) ? reconnect_try::outcome::unreachable : reconnect_try::outcome::refused;
+    out.why = reply->text;
+    co_return out;
+  }
+  out.what = reconnect_try::outcome::logged_in;
+  out.server = std::move(*connected);
+  plan.database_id = receipts.database_id;
+  co_return out;
+}
+
+// The chat's way back to the server: tries until logged in again, then fits `once` to the
+// database of the server found (a new one, if the server's data was replaced).
+awaitable<std::optional<server_link>> return_to_server(output& out, login_plan& plan,
+                                                       std::optional<shown_once>& once) {
+  const auto known = plan.database_id;
+  reconnect_attempt attempt = [&plan] { return log_in_again(plan); };
+  auto server = co_await reconnect(out, std::move(attempt));
+  if (server && plan.database_id != known) {
+    once.reset();
+    if (plan.database_id) once.emplace(plan.options.state_dir, *plan.database_id, plan.who.user);
+  }
+  co_return server;
+}
+
 }  // namespace
 
 awaitable<int> run_client(ui::console& con, client_options options) {
@@ -279,24 +313,36 @@ awaitable<int> run_client(ui::console& con, client_options options) {
              choose_look(con, options.colour, options.bell,
                          fmt::format("{}:{}", options.host, options.port)),
              options.json);
-  auto server = co_await connect_to(out, options);
-  if (!server) co_return exit_failed;
+  auto how = tls_options(out, options);
+  if (!how) co_return exit_failed;
+  // Through a pipe, a script answers the prompts once connected, as it always has; on a
+  // terminal the prompts come first (try_credentials).
+  std::optional<server_link> server;
+  if (!con.interactive()) {
+    server = co_await connect_to(out, options, *how);
+    if (!server) co_return exit_failed;
+  }
 
   // Private-session events can come at any time until close() below; they print as they come.
   private_side privates;
   receipts_answer receipts;
-  const auto me =
-      co_await log_in(con, out, *server, options.user, options.password, privates, receipts);
+  const auto me = co_await log_in(con, out, server, options, *how, privates, receipts);
   if (!me) co_return me.error();
-  out.welcome(*me);
+  out.welcome(me->user);
   if (!privates.trouble.empty()) {
     out.print(error_line("private sessions are unavailable: " + privates.trouble));
   }
 
   std::optional<shown_once> once;
-  if (receipts.database_id) once.emplace(options.state_dir, *receipts.database_id, *me);
-  const int status = co_await chat(con, out, std::move(*server), *privates.sessions, *me,
-                                   std::move(once), options.exit_on_error);
+  if (receipts.database_id) once.emplace(options.state_dir, *receipts.database_id, me->user);
+  const bool reconnecting = options.reconnect.value_or(con.interactive());
+  login_plan plan{options, *how, *me, privates.port, receipts.database_id};
+  reconnector again;
+  if (reconnecting) {
+    again = [&out, &plan](std::optional<shown_once>& o) { return return_to_server(out, plan, o); };
+  }
+  const int status = co_await chat(con, out, std::move(*server), *privates.sessions, me->user,
+                                   std::move(once), options.exit_on_error, std::move(again));
   co_await privates.sessions->close(bye_grace);  // every peer is told the session ended
   co_return status;
 }

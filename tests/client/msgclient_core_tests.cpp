@@ -175,3 +175,23 @@ TEST_CASE("private-session events as the user sees them") {
         "error: a private session from 1.2.3.4 could not be set up: too many connections from "
         "that address are being set up at once");
 }
+
+TEST_CASE("msgclient's command line: --reconnect and --no-reconnect") {
+  const auto unset = parse({"localhost", "4000"});
+  REQUIRE(std::holds_alternative<client_options>(unset));
+  CHECK_FALSE(std::get<client_options>(unset).reconnect);  // decided by the terminal
+
+  const auto on = parse({"localhost", "4000", "--reconnect"});
+  REQUIRE(std::holds_alternative<client_options>(on));
+  CHECK(std::get<client_options>(on).reconnect == std::optional<bool>(true));
+
+  const auto off = parse({"localhost", "4000", "--no-reconnect"});
+  REQUIRE(std::holds_alternative<client_options>(off));
+  CHECK(std::get<client_options>(off).reconnect == std::optional<bool>(false));
+
+  std::string errors;
+  const auto both = parse({"localhost", "4000", "--reconnect", "--no-reconnect"}, &errors);
+  INFO(errors);
+  REQUIRE(std::holds_alternative<int>(both));
+  CHECK(std::get<int>(both) == 2);
+}

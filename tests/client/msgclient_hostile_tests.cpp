@@ -189,7 +189,10 @@ TEST_CASE("msgclient on a terminal: a hostile server's bytes are shown only as e
                                                 : "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"));
       // No colours, bells or wrapping of our own (tested in msgclient_terminal_tests): here
       // every byte on the screen that is not text must be the console's cursor movement.
-      pty_process c(client_path, {"127.0.0.1", server.port(), "--color", "never", "--no-bell"},
+      // The fake server takes one connection: once it has shut down, nothing would answer a
+      // reconnecting client.
+      pty_process c(client_path,
+                    {"127.0.0.1", server.port(), "--color", "never", "--no-bell", "--no-reconnect"},
                     term, 1000);
       // Each line is typed once its prompt shows, as a person would: the console decides how
       // the terminal reads only when it asks. Output is searched from where the last line was
