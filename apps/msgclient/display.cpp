@@ -99,6 +99,12 @@ std::optional<std::string> show_event(const protocol::event& event) {
     std::optional<std::string> operator()(const protocol::shutdown_event& e) const {
       return error_line(with_words("the server is shutting down", e.text));
     }
+    // In the client's own words, which never say "timed out": that has not happened yet.
+    std::optional<std::string> operator()(const protocol::idle_warning_event& e) const {
+      return fmt::format(
+          "you will be signed off in {} s for inactivity; send a message or a command to stay",
+          e.seconds);
+    }
     // Setting up a private session is nothing the user needs to see.
     std::optional<std::string> operator()(const protocol::private_offer_event&) const {
       return std::nullopt;
