@@ -10,6 +10,7 @@
 
 #include <msgapp/console/safe_text.hpp>
 #include <msgapp/net/sleep.hpp>
+#include <msgapp/protocol/text_rules.hpp>
 
 #include "display.hpp"
 #include "run_client.hpp"
@@ -44,7 +45,26 @@ struct chat_state {
   std::set<std::string> online;    // names for Tab completion
   bool server_up = true;
   bool timed_out = false;
+  std::string query;          // `query <user>`: plain typed lines go to this user
+  bool show_presence = true;  // `presence off` hides others' logins and logouts
+  bool idle_warned = false;   // an idle warning was shown since the last command sent
 };
+
+// Whom plain typed lines go to; empty when they are commands.
+const std::string& query_target(const chat_state& s) {
+  return s.query;
+}
+
+// The prompt, computed here alone, so how it looks has one place to change.
+std::string prompt_text(const chat_state& s) {
+  if (query_target(s).empty()) return "> ";
+  return ui::safe_text(fmt::format("[{}] > ", query_target(s)));
+}
+
+// Every command sent counts as activity: the server's next idle warning is a new one.
+void note_sent(chat_state& s) {
+  s.idle_warned = false;
+}
 
 void say(chat_state& s, std::string_view line) {
   s.con.print_line(line);
@@ -56,6 +76,7 @@ void say(chat_state& s, std::string_view line) {
 void confirm_shown(chat_state& s) {
   if (!s.once || !s.server_up) return;
   if (const auto id = s.once->take_confirmation()) {
+    note_sent(s);
     (void)s.server.post(protocol::command(protocol::confirm_cmd{*id}));  // or re-sent, skipped
   }
 }
@@ -65,6 +86,7 @@ template <typename Line>
 void post_quietly(chat_state& s, Line line) {
   confirm_shown(s);
   if (!s.server_up || s.server.awaited_replies() >= max_awaited) return;
+  note_sent(s);
   (void)s.server.post(std::move(line));  // a lost server shows itself to follow_server
 }
 
@@ -88,6 +110,7 @@ awaitable<reply_result> ask(chat_state& s, Line line) {
   // Bounded, because Ctrl-C only reaches us while the console reads (see the console module).
   // Should the reply come later, the client drops it: nobody is waiting any more.
   confirm_shown(s);
+  note_sent(s);
   auto answered = co_await (s.server.request(std::move(line)) || sleep_for(reply_timeout));
   if (answered.index() == 1) co_return tl::unexpected(std::make_error_code(std::errc::timed_out));
   co_return std::move(std::get<0>(answered));
@@ -117,6 +140,11 @@ void take_event(chat_state& s, const client::event_line& event) {
     if (presence->change == protocol::presence_change::logged_in) names.insert(presence->user);
     if (presence->change == protocol::presence_change::logged_out) names.erase(presence->user);
     set_online(s, std::move(names));
+    if (!s.show_presence) return;
+  }
+  if (std::get_if<protocol::idle_warning_event>(typed)) {
+    if (s.idle_warned) return;  // shown once until the next command
+    s.idle_warned = true;
   }
   if (std::get_if<protocol::timeout_event>(typed)) s.timed_out = true;
   if (auto shown = show_event(event)) say(s, *shown);
@@ -162,8 +190,36 @@ awaitable<void> learn_names(chat_state& s) {
 
 // ---- what the user types ----
 
+// `query <user>` starts talking to <user>; `query` alone stops. Only the client knows of it.
+void talk_to(chat_state& s, const std::string& user) {
+  if (user.empty()) {
+    say(s, s.query.empty() ? "you are not talking to anyone; query <user> starts"
+                           : ui::safe_text(fmt::format("no longer talking to {}", s.query)));
+    s.query.clear();
+    return;
+  }
+  if (!protocol::is_valid_name(user, protocol::limits{})) {
+    say(s, error_line(fmt::format("no user named '{}'", user)));
+  } else if (user == s.me) {
+    say(s, error_line("you cannot talk to yourself"));
+  } else {
+    s.query = user;
+    say(s, ui::safe_text(fmt::format(
+               "talking to {}: plain lines go to {}; start a command with /, and /query to stop",
+               user, user)));
+  }
+}
+
 awaitable<void> carry_out(chat_state& s, user_command cmd) {
   switch (cmd.what) {
+    case verb::query:
+      talk_to(s, cmd.user);
+      co_return;
+    case verb::presence:
+      s.show_presence = cmd.on;
+      say(s, cmd.on ? "presence lines are shown"
+                    : "presence lines are hidden; presence on shows them again");
+      co_return;
     case verb::help:
       for (const auto& line : help_lines())
         say(s, line);
@@ -216,13 +272,18 @@ awaitable<void> carry_out(chat_state& s, user_command cmd) {
 // Reads commands until the user leaves: logout, end of input (Ctrl-D) or Ctrl-C.
 awaitable<void> keyboard(chat_state& s) {
   for (;;) {
-    const auto typed = co_await s.con.read_line("> ");
+    const auto typed = co_await s.con.read_line(prompt_text(s));
     if (!typed && typed.error() == ui::input_end::too_long) {
       say(s, error_line("that line is too long; nothing was sent"));
       continue;
     }
     if (!typed) co_return;
     if (is_blank(*typed)) continue;
+    if (!query_target(s).empty() && !is_slash_command(*typed)) {
+      auto said = message_to(query_target(s), *typed);  // named: g++ 12 and co_await temporaries
+      co_await carry_out(s, std::move(said));
+      continue;
+    }
     auto cmd = parse_user_command(*typed);
     if (!cmd) {
       say(s, error_line(cmd.error()));

@@ -64,6 +64,11 @@ std::string show_reply(const user_command& cmd, const server_line& reply) {
     const auto names = names_in(reply);
     return names.empty() ? "nobody else is online" : ui::safe_text("online now: " + joined(names));
   }
+  if (cmd.what == verb::blocks) {
+    const auto names = names_in(reply);
+    return names.empty() ? "you have blocked nobody"
+                         : ui::safe_text("you have blocked: " + joined(names));
+  }
   if (cmd.what == verb::whoelsesince) {
     const auto names = names_in(reply);
     return names.empty() ? "nobody else was online in that time"
