@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <msgapp/console/history_file.hpp>
 #include <msgapp/console/safe_text.hpp>
 #include <msgapp/net/sleep.hpp>
 #include <msgapp/protocol/text_rules.hpp>
@@ -324,6 +325,7 @@ awaitable<int> leave(chat_state& s) {
 
 awaitable<int> converse(chat_state& s) {
   s.con.set_commands(command_words());
+  s.con.keep_history(ui::default_history_file());  // on a terminal; the login is not in it
   co_await learn_names(s);
   const auto ended = co_await (keyboard(s) || follow_server(s));
   if (ended.index() == 1) co_return std::get<1>(ended);

@@ -184,7 +184,7 @@ awaitable<tl::expected<std::string, int>> log_in(ui::console& con, server_link& 
   bool ask_user = !given_user;
   for (;;) {
     if (ask_user) {
-      const auto typed = co_await con.read_line("Username: ");
+      const auto typed = co_await con.read_line("Username: ", ui::history::skip);
       if (!typed && typed.error() == ui::input_end::too_long) {
         con.print_line(error_line("that is too long for a user name"));
         continue;

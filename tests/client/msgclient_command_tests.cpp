@@ -1,5 +1,7 @@
 // The real msgclient's commands: aliases and typos, talking to one user, muted presence, the
-// blocks list and the idle warning.
+// blocks list, the idle warning, and the history kept between runs on a terminal.
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <optional>
@@ -7,9 +9,19 @@
 #include <vector>
 
 #include "msgclient_fixture.hpp"
+#include "pty_process.hpp"
 
 namespace msgapp::test {
 namespace {
+
+// The lines of a file, as they are.
+std::vector<std::string> lines_of(const std::filesystem::path& file) {
+  std::vector<std::string> lines;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
+  return lines;
+}
 
 std::size_t count_of(const std::string& text, std::string_view needle) {
   std::size_t n = 0;
@@ -17,6 +29,59 @@ std::size_t count_of(const std::string& text, std::string_view needle) {
     ++n;
   return n;
 }
+
+// Sets an environment variable for the programs started meanwhile, and puts it back.
+class env_override {
+ public:
+  env_override(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~env_override() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  env_override(const env_override&) = delete;
+  env_override& operator=(const env_override&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+// A msgclient on a pseudo-terminal that edits lines (TERM=xterm), answered as a person would:
+// each line typed once its prompt shows, output searched from where the last line was typed.
+class terminal_client {
+ public:
+  explicit terminal_client(const server_process& srv)
+      : pty_(client_path, {"127.0.0.1", srv.port()}, "xterm") {}
+
+  void answer(std::string_view prompt, std::string_view typed) {
+    INFO("waiting for " << prompt << "; screen so far:\n" << pty_.screen());
+    REQUIRE(pty_.shows(prompt, typed_at_));
+    typed_at_ = pty_.screen().size();
+    pty_.type(typed);
+  }
+  void log_in(const std::string& user) {
+    answer("Username: ", user);
+    answer("Password: ", password_of(user));
+    INFO("screen so far:\n" << pty_.screen());
+    REQUIRE(pty_.shows("welcome", typed_at_));
+  }
+  void shows(std::string_view text) {
+    INFO("waiting for " << text << "; screen so far:\n" << pty_.screen());
+    REQUIRE(pty_.shows(text, typed_at_));
+  }
+  std::optional<int> wait() { return pty_.wait(); }
+  const std::string& screen() const { return pty_.screen(); }
+
+ private:
+  pty_process pty_;
+  std::size_t typed_at_ = 0;
+};
 
 }  // namespace
 
@@ -152,6 +217,92 @@ TEST_CASE("msgclient: the idle warning is shown once per idle period, before the
   CHECK(exit_status(*alice) == 1);
   CHECK(count_of(alice->out(), warning) == 2);
   check_error_lines(*alice);
+}
+
+TEST_CASE("msgclient on a terminal: history is kept between runs, without name or password") {
+  server_process srv;
+  const temp_dir state;
+  const env_override xdg("XDG_STATE_HOME", state.str());
+  const auto file = state.path() / "msgapp" / "history";
+  {
+    terminal_client c(srv);
+    c.log_in("alice");
+    c.answer("> ", "\x1b[A");  // Up: the name typed at the prompt is not there to recall
+    c.answer("> ", "whoelse");
+    c.shows("nobody else is online");
+    c.answer("> ", "blocks");
+    c.shows("you have blocked nobody");
+    c.answer("> ", "logout");
+    INFO("screen:\n" << c.screen());
+    CHECK(c.wait() == 0);
+    CHECK(c.screen().find("unknown command") == std::string::npos);
+  }
+  CHECK(lines_of(file) == std::vector<std::string>{"whoelse", "blocks", "logout"});
+  struct stat st {};
+  REQUIRE(::stat(file.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  REQUIRE(::stat(file.parent_path().c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+
+  // The next run walks back into the last one's lines: Up three times is `whoelse`.
+  {
+    terminal_client c(srv);
+    c.log_in("alice");
+    c.answer("> ", "\x1b[A\x1b[A\x1b[A");
+    c.shows("nobody else is online");
+    c.answer("> ", "logout");
+    INFO("screen:\n" << c.screen());
+    CHECK(c.wait() == 0);
+  }
+  const auto second = lines_of(file);
+  CHECK(second == std::vector<std::string>{"whoelse", "blocks", "logout", "whoelse", "logout"});
+  for (const auto& line : second) {
+    CHECK(line.find("alice") == std::string::npos);  // neither the name nor its password
+  }
+}
+
+TEST_CASE("msgclient on a terminal: the history file keeps its newest 1000 lines, mode 0600") {
+  server_process srv;
+  const temp_dir state;
+  const env_override xdg("XDG_STATE_HOME", state.str());
+  const auto file = state.path() / "msgapp" / "history";
+  std::filesystem::create_directories(file.parent_path());
+  {
+    std::ofstream old(file);
+    for (int i = 1; i <= 1005; ++i)
+      old << "line " << i << '\n';
+  }
+  std::filesystem::permissions(file, std::filesystem::perms(0644));
+  {
+    terminal_client c(srv);
+    c.log_in("bob");
+    c.answer("> ", "whoelse");
+    c.shows("nobody else is online");
+    c.answer("> ", "logout");
+    INFO("screen:\n" << c.screen());
+    CHECK(c.wait() == 0);
+  }
+  const auto lines = lines_of(file);
+  REQUIRE(lines.size() == 1000);
+  CHECK(lines.front() == "line 8");
+  CHECK(lines[lines.size() - 3] == "line 1005");
+  CHECK(lines[lines.size() - 2] == "whoelse");
+  CHECK(lines.back() == "logout");
+  struct stat st {};
+  REQUIRE(::stat(file.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+}
+
+TEST_CASE("msgclient on pipes keeps no history file") {
+  server_process srv;
+  const temp_dir state;
+  const env_override xdg("XDG_STATE_HOME", state.str());
+  auto alice = logged_in(srv, "alice");
+  alice->type("whoelse");
+  wait_for(*alice, "nobody else is online");
+  alice->type("logout");
+  CHECK(exit_status(*alice) == 0);
+  CHECK_FALSE(std::filesystem::exists(state.path() / "msgapp" / "history"));
 }
 
 }  // namespace msgapp::test
