@@ -119,6 +119,7 @@ TEST_CASE("msgserver --idle-warning-ms sets how long before the time-out users a
   const auto refused = run_server({"0", "60", "600", "--idle-warning-ms", "600000"});
   REQUIRE(refused.status);
   CHECK(*refused.status != 0);
+  CHECK_THAT(refused.err, Catch::Contains("idle_warning must be shorter than the time-out"));
 }
 
 TEST_CASE("msgserver --version prints a version and exits 0", "[msgserver]") {
