@@ -84,8 +84,10 @@ tl::expected<void, std::string> validate(const config& c) {
 }
 
 milliseconds idle_warning_lead(const config& c) {
+  // By default the warning comes a tenth of the time-out ahead: 60 s of 10 minutes.
+  constexpr int share = 10;
   if (c.timeout.count() <= 0) return milliseconds(0);
-  if (c.idle_warning == idle_warning_auto) return std::min(c.timeout / 10, idle_warning_most);
+  if (c.idle_warning == idle_warning_auto) return std::min(c.timeout / share, idle_warning_most);
   return c.idle_warning;
 }
 
