@@ -8,8 +8,10 @@
 
 #include <fmt/format.h>
 
+#include <msgapp/console/history_file.hpp>
 #include <msgapp/console/safe_text.hpp>
 #include <msgapp/net/sleep.hpp>
+#include <msgapp/protocol/text_rules.hpp>
 
 #include "display.hpp"
 #include "output.hpp"
@@ -58,7 +60,26 @@ struct chat_state {
   bool shut_down = false;       // the server said it is shutting down: its going is no error
   bool exit_on_error = false;   // --exit-on-error
   bool command_failed = false;  // ... and a command failed: the user leaves, with status 1
+  std::string query;            // `query <user>`: plain typed lines go to this user
+  bool show_presence = true;    // `presence off` hides others' logins and logouts
+  bool idle_warned = false;     // an idle warning was shown since the last command sent
 };
+
+// Whom plain typed lines go to; empty when they are commands.
+const std::string& query_target(const chat_state& s) {
+  return s.query;
+}
+
+// The prompt, computed here alone, so how it looks has one place to change: who and where
+// (style.hpp), the private sessions, and whom plain lines go to.
+std::string prompt_text(const chat_state& s) {
+  return s.out.prompt_for(s.me, s.privates.peers());
+}
+
+// Every command sent counts as activity: the server's next idle warning is a new one.
+void note_sent(chat_state& s) {
+  s.idle_warned = false;
+}
 
 void say(chat_state& s, const ui::styled_line& line) {
   s.out.print(line);
@@ -70,6 +91,7 @@ void say(chat_state& s, const ui::styled_line& line) {
 void confirm_shown(chat_state& s) {
   if (!s.once || !s.server_up) return;
   if (const auto id = s.once->take_confirmation()) {
+    note_sent(s);
     (void)s.server.post(protocol::command(protocol::confirm_cmd{*id}));  // or re-sent, skipped
   }
 }
@@ -79,6 +101,7 @@ template <typename Line>
 void post_quietly(chat_state& s, Line line) {
   confirm_shown(s);
   if (!s.server_up || s.server.awaited_replies() >= max_awaited) return;
+  note_sent(s);
   (void)s.server.post(std::move(line));  // a lost server shows itself to follow_server
 }
 
@@ -102,6 +125,7 @@ awaitable<reply_result> ask(chat_state& s, Line line) {
   // Bounded, because Ctrl-C only reaches us while the console reads (see the console module).
   // Should the reply come later, the client drops it: nobody is waiting any more.
   confirm_shown(s);
+  note_sent(s);
   auto answered = co_await (s.server.request(std::move(line)) || sleep_for(reply_timeout));
   if (answered.index() == 1) co_return tl::unexpected(std::make_error_code(std::errc::timed_out));
   co_return std::move(std::get<0>(answered));
@@ -131,6 +155,11 @@ void take_event(chat_state& s, const client::event_line& event) {
     if (presence->change == protocol::presence_change::logged_in) names.insert(presence->user);
     if (presence->change == protocol::presence_change::logged_out) names.erase(presence->user);
     set_online(s, std::move(names));
+    if (!s.show_presence) return;
+  }
+  if (std::get_if<protocol::idle_warning_event>(typed)) {
+    if (s.idle_warned) return;  // shown once until the next command
+    s.idle_warned = true;
   }
   if (std::get_if<protocol::timeout_event>(typed)) s.timed_out = true;
   if (std::get_if<protocol::shutdown_event>(typed)) s.shut_down = true;
@@ -221,8 +250,38 @@ awaitable<int> follow_server(chat_state& s) {
 
 // ---- what the user types ----
 
+// `query <user>` starts talking to <user>; `query` alone stops. Only the client knows of it.
+void talk_to(chat_state& s, const std::string& user) {
+  if (user.empty()) {
+    say(s, styled_status(s.query.empty() ? "you are not talking to anyone; query <user> starts"
+                                         : fmt::format("no longer talking to {}", s.query)));
+    s.query.clear();
+    s.out.talk_to("");
+    return;
+  }
+  if (!protocol::is_valid_name(user, protocol::limits{})) {
+    say(s, styled_error(fmt::format("no user named '{}'", user)));
+  } else if (user == s.me) {
+    say(s, styled_error("you cannot talk to yourself"));
+  } else {
+    s.query = user;
+    s.out.talk_to(user);
+    say(s, styled_status(fmt::format(
+               "talking to {}: plain lines go to {}; start a command with /, and /query to stop",
+               user, user)));
+  }
+}
+
 awaitable<void> carry_out(chat_state& s, user_command cmd) {
   switch (cmd.what) {
+    case verb::query:
+      talk_to(s, cmd.user);
+      co_return;
+    case verb::presence:
+      s.show_presence = cmd.on;
+      say(s, styled_status(cmd.on ? "presence lines are shown"
+                                  : "presence lines are hidden; presence on shows them again"));
+      co_return;
     case verb::help:
       for (const auto& line : help_lines())
         say(s, styled_status(line));
@@ -291,7 +350,7 @@ awaitable<void> keyboard(chat_state& s) {
       say(s, styled_status("a command failed: leaving (--exit-on-error)"));
       co_return;
     }
-    const auto typed = co_await s.con.read_line(s.out.prompt_for(s.me, s.privates.peers()));
+    const auto typed = co_await s.con.read_line(prompt_text(s));
     errors = s.out.errors();
     if (!typed && typed.error() == ui::input_end::too_long) {
       say(s, styled_error("that line is too long; nothing was sent"));
@@ -299,6 +358,11 @@ awaitable<void> keyboard(chat_state& s) {
     }
     if (!typed) co_return;
     if (is_blank(*typed)) continue;
+    if (!query_target(s).empty() && !is_slash_command(*typed)) {
+      auto said = message_to(query_target(s), *typed);  // named: g++ 12 and co_await temporaries
+      co_await carry_out(s, std::move(said));
+      continue;
+    }
     auto cmd = parse_user_command(*typed);
     if (!cmd) {
       say(s, styled_error(cmd.error()));
@@ -341,6 +405,7 @@ awaitable<int> leave(chat_state& s) {
 
 awaitable<int> converse(chat_state& s) {
   s.con.set_commands(command_words());
+  s.con.keep_history(ui::default_history_file());  // on a terminal; the login is not in it
   co_await learn_names(s);
   const auto ended = co_await (keyboard(s) || follow_server(s));
   if (ended.index() == 1) co_return std::get<1>(ended);

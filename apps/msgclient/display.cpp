@@ -153,6 +153,10 @@ ui::styled_line styled_reply(const user_command& cmd, const server_line& reply) 
     const auto names = names_in(reply);
     return quiet(names.empty() ? "nobody else is online" : "online now: " + joined(names));
   }
+  if (cmd.what == verb::blocks) {
+    const auto names = names_in(reply);
+    return quiet(names.empty() ? "you have blocked nobody" : "you have blocked: " + joined(names));
+  }
   if (cmd.what == verb::whoelsesince) {
     const auto names = names_in(reply);
     return quiet(names.empty() ? "nobody else was online in that time"
@@ -202,6 +206,15 @@ std::optional<ui::styled_line> styled_event(const protocol::event& event, const 
     std::optional<styled_line> operator()(const protocol::shutdown_event& e) const {
       return event_status(stamp_now(where), false,
                           with_words("the server is shutting down", e.text), "", "", where);
+    }
+    // In the client's own words, which never say "timed out": that has not happened yet.
+    std::optional<styled_line> operator()(const protocol::idle_warning_event& e) const {
+      return event_status(
+          stamp_now(where), false,
+          fmt::format(
+              "you will be signed off in {} s for inactivity; send a message or a command to stay",
+              e.seconds),
+          "", "", where);
     }
     // Setting up a private session is nothing the user needs to see.
     std::optional<styled_line> operator()(const protocol::private_offer_event&) const {

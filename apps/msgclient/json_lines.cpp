@@ -21,11 +21,12 @@ json_object typed(std::string_view type, std::string_view time) {
 }
 
 // The JSON's own names (docs/client.md, "Scripts"); some are protocol words too, by meaning.
-constexpr std::string_view message_type = "message";      // not protocol
-constexpr std::string_view broadcast_type = "broadcast";  // not protocol
-constexpr std::string_view offline_type = "offline";      // not protocol
-constexpr std::string_view welcome_type = "welcome";      // not protocol
-constexpr std::string_view users_field = "users";         // not protocol
+constexpr std::string_view message_type = "message";            // not protocol
+constexpr std::string_view broadcast_type = "broadcast";        // not protocol
+constexpr std::string_view offline_type = "offline";            // not protocol
+constexpr std::string_view welcome_type = "welcome";            // not protocol
+constexpr std::string_view users_field = "users";               // not protocol
+constexpr std::string_view idle_warning_type = "idle_warning";  // not protocol (its word has '-')
 
 struct event_json {
   std::string now;
@@ -54,6 +55,9 @@ struct event_json {
   }
   std::string operator()(const protocol::shutdown_event& e) const {
     return typed("shutdown", now).text("text", e.text).str();  // not protocol
+  }
+  std::string operator()(const protocol::idle_warning_event& e) const {
+    return typed(idle_warning_type, now).number("seconds", e.seconds).text("text", e.text).str();
   }
   std::string operator()(const protocol::private_offer_event&) const { return {}; }
   std::string operator()(const protocol::private_ready_event&) const { return {}; }

@@ -24,7 +24,7 @@ view output::now() const {
 }
 
 std::string output::prompt_for(std::string_view me, const std::vector<std::string>& peers) const {
-  return prompt(me, seen_.where, peers, seen_.colour);
+  return prompt(me, seen_.where, peers, seen_.colour, talking_to_);
 }
 
 void output::emit(const ui::styled_line& line, bool error) {

@@ -29,8 +29,10 @@ class output {
   const look& seen() const { return seen_; }
   // Where and when a line is drawn now (display.hpp).
   view now() const;
-  // The prompt for `me`, with the private sessions open to `peers`.
+  // The prompt for `me`, with the private sessions open to `peers`, and whom plain lines go to.
   std::string prompt_for(std::string_view me, const std::vector<std::string>& peers) const;
+  // `query <user>`: plain typed lines go to `user` (empty: they are commands again).
+  void talk_to(std::string user) { talking_to_ = std::move(user); }
 
   // One of msgclient's own lines: a status line, or an error as error_line()/styled_error()
   // make it.
@@ -64,6 +66,7 @@ class output {
 
   ui::console& con_;
   look seen_;
+  std::string talking_to_;
   bool json_;
   std::size_t errors_ = 0;
 };

@@ -191,7 +191,7 @@ awaitable<tl::expected<credentials, int>> log_in(ui::console& con, output& out,
   auto why = ui::input_end::eof;  // why the dialogue ended without a login
   for (;;) {
     if (ask_user) {
-      const auto typed = co_await con.read_line("Username: ");
+      const auto typed = co_await con.read_line("Username: ", ui::history::skip);
       if (!typed && typed.error() == ui::input_end::too_long) {
         out.print(error_line("that is too long for a user name"));
         continue;

@@ -41,7 +41,8 @@ ui::style looks::name(std::string_view name) {
 }
 
 std::string prompt(std::string_view me, std::string_view where,
-                   const std::vector<std::string>& privates, bool colour) {
+                   const std::vector<std::string>& privates, bool colour,
+                   std::string_view talking_to) {
   // Appended piece by piece: g++ 12 warns falsely (stringop-overflow) about `"..." + string`.
   std::string out;
   if (colour) out.append("\1\x1b[1;32m\2");
@@ -52,6 +53,7 @@ std::string prompt(std::string_view me, std::string_view where,
     out.append(i == 0 ? " [private: " : ", ").append(ui::safe_text(privates[i]));
   }
   if (!privates.empty()) out.append("]");
+  if (!talking_to.empty()) out.append(" [to ").append(ui::safe_text(talking_to)).append("]");
   return out.append("> ");
 }
 

@@ -43,9 +43,11 @@ ui::style name(std::string_view name);
 }  // namespace looks
 
 // `alice@localhost:4000> `, or `alice@localhost:4000 [private: bob, carol]> ` while private
-// sessions are open. With colour, your name is green; its codes are wrapped in \1 and \2 so
+// sessions are open, and `alice@localhost:4000 [to bob]> ` while plain lines go to bob
+// (`query bob`). With colour, your name is green; its codes are wrapped in \1 and \2 so
 // the line editor knows they take no room.
 std::string prompt(std::string_view me, std::string_view where,
-                   const std::vector<std::string>& privates, bool colour);
+                   const std::vector<std::string>& privates, bool colour,
+                   std::string_view talking_to = {});
 
 }  // namespace msgapp::apps

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include <fmt/format.h>
+
 namespace msgapp::apps {
 namespace {
 
@@ -26,6 +28,12 @@ void add_ms(CLI::App& app, const std::string& name, std::chrono::milliseconds& v
 }  // namespace
 
 void add_limit_options(CLI::App& app, server::config& cfg) {
+  add_ms(app, "--idle-warning-ms", cfg.idle_warning,
+         "warn a logged-in user this long before the idle time-out, once per idle period (0: "
+         "never)");
+  app.get_option("--idle-warning-ms")
+      ->default_str(
+          fmt::format("a tenth of the time-out, at most {}", server::idle_warning_most.count()));
   add_count(app, "--login-attempts", cfg.login_attempts,
             "wrong passwords in a row that block a name for block_duration");
   add_count(app, "--max-connections", cfg.max_connections,

@@ -1,6 +1,7 @@
 // The console: picks how to read (libedit, plain terminal, pipe) and keeps prints off the input.
 #include "msgapp/console/console.hpp"
 
+#include "msgapp/console/history_file.hpp"
 #include "msgapp/console/safe_text.hpp"
 
 #include "line_editor.hpp"
@@ -96,9 +97,11 @@ struct console::state {
   screen shown = screen::idle;
   std::optional<terminal::echo_off> echo;
   std::string password_prompt;
-  std::string pending;    // pipe input read past the last line
-  bool skipping = false;  // discarding the rest of an over-long piped line
-  bool at_eof = false;    // a pipe is never read again after eof: Asio 1.22 would hang
+  std::string history_file;                // empty: the history lasts as long as the program
+  std::vector<std::string> history_lines;  // what history_file holds, oldest first, bounded
+  std::string pending;                     // pipe input read past the last line
+  bool skipping = false;                   // discarding the rest of an over-long piped line
+  bool at_eof = false;  // a pipe is never read again after eof: Asio 1.22 would hang
   bool reading = false;
   bool closed = false;
 };
@@ -230,7 +233,16 @@ awaitable<console_input> read_tty_line(state_ptr s) {
 
 // A capable terminal: libedit edits the line. It reads the keys itself, one per call, once the
 // wait says there are some.
-awaitable<console_input> read_edited(state_ptr s, std::string prompt) {
+// Adds a line to the editor's history, and to the file when the history is kept.
+void remember(console::state& s, const std::string& line) {
+  if (!line_editor::remember(line) || s.history_file.empty()) return;
+  s.history_lines.push_back(line);
+  if (s.history_lines.size() > max_history_lines) s.history_lines.erase(s.history_lines.begin());
+  (void)save_history(s.history_file, s.history_lines,
+                     max_history_lines);  // else kept in memory only
+}
+
+awaitable<console_input> read_edited(state_ptr s, std::string prompt, history h) {
   screen_scope scope(s, screen::editing);
   line_editor::start(prompt);
   const int fd = s->in.native_handle();
@@ -251,7 +263,7 @@ awaitable<console_input> read_edited(state_ptr s, std::string prompt) {
       if (!*done) co_return ended(input_end::eof);  // Ctrl-D on an empty line
       scope.ended_on_new_line();
       if ((*done)->size() > s->max_line) co_return ended(input_end::too_long);
-      line_editor::remember(**done);
+      if (h == history::keep) remember(*s, **done);
       co_return std::move(*done);
     }
     const wake w = co_await wait_input(s);
@@ -265,7 +277,7 @@ awaitable<console_input> read_edited(state_ptr s, std::string prompt) {
   }
 }
 
-awaitable<console_input> read_input(state_ptr s, std::string prompt, bool secret) {
+awaitable<console_input> read_input(state_ptr s, std::string prompt, bool secret, history h) {
   if (s->closed || s->at_eof) co_return ended(input_end::eof);
   read_scope busy(s);
   if (!s->in_tty) co_return co_await read_piped(s);
@@ -277,7 +289,7 @@ awaitable<console_input> read_input(state_ptr s, std::string prompt, bool secret
     s->write(prompt);
     co_return co_await read_tty_line(s);
   }
-  if (s->can_edit) co_return co_await read_edited(s, std::move(prompt));
+  if (s->can_edit) co_return co_await read_edited(s, std::move(prompt), h);
   std::erase_if(prompt, [](char c) { return c == '\1' || c == '\2'; });  // only for libedit
   s->write(prompt);
   co_return co_await read_tty_line(s);
@@ -305,12 +317,12 @@ bool console::input_waiting() const {
   return !s.pending.empty() || terminal::bytes_ready(s.in.native_handle()) > 0;
 }
 
-awaitable<console_input> console::read_line(std::string prompt) {
-  return read_input(state_, std::move(prompt), false);
+awaitable<console_input> console::read_line(std::string prompt, history h) {
+  return read_input(state_, std::move(prompt), false, h);
 }
 
 awaitable<console_input> console::read_password(std::string prompt) {
-  return read_input(state_, std::move(prompt), true);
+  return read_input(state_, std::move(prompt), true, history::skip);
 }
 
 void console::print_line(std::string_view line) {
@@ -385,6 +397,16 @@ void console::set_commands(std::vector<std::string> commands) {
 
 void console::set_names(std::vector<std::string> names) {
   if (state_->can_edit && !state_->closed) line_editor::set_names(std::move(names));
+}
+
+void console::keep_history(const std::string& file) {
+  state& s = *state_;
+  if (!s.can_edit || s.closed || file.empty()) return;
+  line_editor::limit_history(max_history_lines);
+  s.history_lines = load_history(file, max_history_lines);
+  for (const auto& line : s.history_lines)
+    line_editor::remember(line);
+  s.history_file = file;
 }
 
 void console::close() {

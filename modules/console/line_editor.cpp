@@ -239,11 +239,16 @@ void set_prompt(int out_fd, std::string_view prompt) {
   rl_forced_update_display();
 }
 
-void remember(const std::string& line) {
+bool remember(const std::string& line) {
   editor& e = ed();
-  if (line.empty() || line == e.last_remembered) return;
+  if (line.empty() || line == e.last_remembered) return false;
   add_history(line.c_str());
   e.last_remembered = line;
+  return true;
+}
+
+void limit_history(std::size_t max) {
+  stifle_history(static_cast<int>(max));
 }
 
 void set_commands(std::vector<std::string> commands) {

@@ -39,8 +39,10 @@ void clear_line(int out_fd);
 // A new prompt for the line being edited, redrawn at once.
 void set_prompt(int out_fd, std::string_view prompt);
 
-// Adds a line to the history that Up and Down walk through.
-void remember(const std::string& line);
+// Adds a line to the history that Up and Down walk through; false when it was not added (empty,
+// or the same as the line before). The history keeps its newest `max` lines.
+bool remember(const std::string& line);
+void limit_history(std::size_t max);
 
 // Words offered by Tab: commands for the first word of a line, names after it.
 void set_commands(std::vector<std::string> commands);

@@ -119,6 +119,10 @@ tl::expected<command, error> parse_words(word_walker& w, std::string_view verb, 
     if (verb == words::block) return block_cmd{std::move(*user)};
     return unblock_cmd{std::move(*user)};
   }
+  if (verb == words::blocks) {
+    if (!w.done()) return usage("blocks (no arguments)");
+    return blocks_cmd{};
+  }
   if (verb == words::logout) {
     if (!w.done()) return usage("logout (no arguments)");
     return logout_cmd{};
@@ -170,7 +174,7 @@ tl::expected<command, error> parse_words(word_walker& w, std::string_view verb, 
   return tl::unexpected(
       error{errc::bad_command,
             fmt::format("unknown command '{}'; commands: login, message, broadcast, whoelse, "
-                        "whoelsesince, block, unblock, logout, startprivate",
+                        "whoelsesince, block, unblock, blocks, logout, startprivate",
                         shortened(verb, 32))});
 }
 

@@ -49,6 +49,7 @@ std::string format(const command& cmd) {
     }
     std::string operator()(const block_cmd& c) const { return line_of(words::block, c.user); }
     std::string operator()(const unblock_cmd& c) const { return line_of(words::unblock, c.user); }
+    std::string operator()(const blocks_cmd&) const { return line_of(words::blocks); }
     std::string operator()(const logout_cmd&) const { return line_of(words::logout); }
     std::string operator()(const privateport_cmd& c) const {
       return fmt::format("{} {}\n", words::privateport, c.port);

@@ -80,6 +80,10 @@ std::string format_shutdown(std::string_view text) {
   return format_notice(words::shutdown, text);
 }
 
+std::string format_idle_warning(std::uint64_t seconds, std::string_view text) {
+  return format_notice(words::idle_warning, fmt::format("{} {}", seconds, text));
+}
+
 std::string format(const event& e) {
   struct formatter {
     std::string operator()(const msg_event& m) const { return format_msg(m.time, m.from, m.text); }
@@ -103,6 +107,9 @@ std::string format(const event& e) {
     }
     std::string operator()(const timeout_event& t) const { return format_timeout(t.text); }
     std::string operator()(const shutdown_event& s) const { return format_shutdown(s.text); }
+    std::string operator()(const idle_warning_event& w) const {
+      return format_idle_warning(w.seconds, w.text);
+    }
   };
   return std::visit(formatter{}, e);
 }
@@ -111,6 +118,14 @@ std::optional<event> parse_event(std::string_view line) {
   const auto word = take_word(line);
   if (word == words::timeout) return timeout_event{std::string(line)};
   if (word == words::shutdown) return shutdown_event{std::string(line)};
+  if (word == words::idle_warning) {
+    const auto number = take_word(line);
+    std::uint64_t seconds = 0;
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), seconds);
+    if (number.empty() || ec != std::errc{} || end != number.data() + number.size())
+      return std::nullopt;
+    return idle_warning_event{seconds, std::string(line)};
+  }
   // Every other event has a time and a user after its word.
   const auto time_word = take_word(line);
   const auto from_word = take_word(line);
@@ -158,7 +173,7 @@ std::optional<event> to_event(const server_line& l) {
   line.append(l.word).append(" ");
   // Events but timeout and shutdown keep their time and sender in place even when empty (a
   // malformed line): otherwise the text's first words would be read as them.
-  if (l.word != words::timeout && l.word != words::shutdown)
+  if (l.word != words::timeout && l.word != words::shutdown && l.word != words::idle_warning)
     line.append(l.time).append(" ").append(l.from).append(" ");
   line.append(l.text);
   return parse_event(line);

@@ -23,6 +23,10 @@ tl::expected<void, std::string> validate(const config& c) {
   if (c.write_timeout.count() <= 0 || c.shutdown_grace.count() <= 0) {
     return tl::unexpected(std::string("write_timeout and shutdown_grace must be positive"));
   }
+  if (c.idle_warning < idle_warning_auto ||
+      (c.timeout.count() > 0 && c.idle_warning >= c.timeout)) {
+    return tl::unexpected(std::string("idle_warning must be shorter than the time-out"));
+  }
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return tl::unexpected(std::string("TLS needs both a certificate and its key"));
   }
@@ -77,6 +81,14 @@ tl::expected<void, std::string> validate(const config& c) {
     return tl::unexpected(fmt::format("token_bits must be 64, 96, ..., {}", most_bits));
   }
   return {};
+}
+
+milliseconds idle_warning_lead(const config& c) {
+  // By default the warning comes a tenth of the time-out ahead: 60 s of 10 minutes.
+  constexpr int share = 10;
+  if (c.timeout.count() <= 0) return milliseconds(0);
+  if (c.idle_warning == idle_warning_auto) return std::min(c.timeout / share, idle_warning_most);
+  return c.idle_warning;
 }
 
 milliseconds sweep_interval(const config& c) {

@@ -23,6 +23,7 @@ std::size_t hub_state::command(conn_id id, parsed_command cmd, moment now) {
   // Sessions send commands only once logged in, and a connection whose login ends is closing,
   // so c->user is set here.
   c->last_active = now.mono;
+  c->idle_warned = false;
   if (cmd) {
     std::visit([&](const auto& v) { on(*c, v, now); }, *cmd);
   } else {
@@ -171,6 +172,11 @@ void hub_state::on(conn_state& c, const protocol::unblock_cmd& cmd, moment) {
   spdlog::info("{} unblocked {}", c.user, cmd.user);
   write(store::set_blocked{c.user, cmd.user, false}, undo_block{c.user, cmd.user, false});
   reply_when_committed(c, protocol::unblocked_reply{cmd.user});
+}
+
+void hub_state::on(conn_state& c, const protocol::blocks_cmd&, moment) {
+  const auto& blocked = accounts_.at(c.user).blocked;
+  reply_users(c, std::vector<std::string>(blocked.begin(), blocked.end()));
 }
 
 void hub_state::on(conn_state& c, const protocol::logout_cmd&, moment now) {

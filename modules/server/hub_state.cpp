@@ -80,6 +80,7 @@ std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cm
   conn_state* c = find_connection(id);
   if (c == nullptr || c->closing) return std::nullopt;
   c->last_active = now.mono;
+  c->idle_warned = false;
   std::optional<std::string> result;
   const auto* attempt = cmd ? std::get_if<protocol::login_cmd>(&*cmd) : nullptr;
   const auto* port = cmd ? std::get_if<protocol::privateport_cmd>(&*cmd) : nullptr;
@@ -190,6 +191,7 @@ void hub_state::sweep(moment now) {
     }
   }
   throttle_.forget_old(now.mono);
+  warn_idle(now);
   if (cfg_.timeout.count() > 0) {
     for (auto& [id, c] : connections_) {
       if (c.closing || now.mono - c.last_active < cfg_.timeout) continue;
@@ -212,6 +214,27 @@ void hub_state::sweep(moment now) {
     next_prune_ = now.mono + std::chrono::hours(1);
   }
   finish_turn(now);
+}
+
+// The idle time-out counts commands only, so a user who reads without typing would be
+// dropped unawares: say so once, ahead of time, in words that do not say it has happened.
+void hub_state::warn_idle(moment now) {
+  const auto lead = idle_warning_lead(cfg_);
+  if (lead.count() <= 0) return;
+  for (auto& [id, c] : connections_) {
+    const auto idle = now.mono - c.last_active;
+    if (c.closing || c.user.empty() || c.idle_warned || idle < cfg_.timeout - lead ||
+        idle >= cfg_.timeout) {
+      continue;
+    }
+    c.idle_warned = true;
+    const auto left = std::chrono::ceil<std::chrono::seconds>(cfg_.timeout - idle).count();
+    const auto seconds = static_cast<std::uint64_t>(left);
+    send(c, make_line(protocol::format_idle_warning(
+                seconds, fmt::format("you will be signed off in {} s for inactivity unless you "
+                                     "send a command",
+                                     seconds))));
+  }
 }
 
 void hub_state::shut_down(moment now) {

@@ -106,6 +106,23 @@ TEST_CASE("msgserver --help lists the Limits group with durations in millisecond
   }
 }
 
+TEST_CASE("msgserver --idle-warning-ms sets how long before the time-out users are warned",
+          "[msgserver]") {
+  // The time-out is 600 s: warned 599.9 s before it, a moment after logging in.
+  running_server server("info", {"--idle-warning-ms", "599900"});
+  const auto alice = server.login("alice", alice_password);
+  CHECK(
+      alice->read_line() ==
+      "idle-warning 600 you will be signed off in 600 s for inactivity unless you send a command");
+  const auto help = run_server({"--help"});
+  CHECK_THAT(help.out, Catch::Contains("--idle-warning-ms"));
+  // Not as long as the time-out itself: that would warn at once, for ever.
+  const auto refused = run_server({"0", "60", "600", "--idle-warning-ms", "600000"});
+  REQUIRE(refused.status);
+  CHECK(*refused.status != 0);
+  CHECK_THAT(refused.err, Catch::Contains("idle_warning must be shorter than the time-out"));
+}
+
 TEST_CASE("msgserver --version prints a version and exits 0", "[msgserver]") {
   const auto r = run_server({"--version"});
   INFO("stdout: " << r.out << "\nstderr: " << r.err);

@@ -195,3 +195,69 @@ TEST_CASE("msgclient's command line: --reconnect and --no-reconnect") {
   REQUIRE(std::holds_alternative<int>(both));
   CHECK(std::get<int>(both) == 2);
 }
+
+TEST_CASE("typed commands: a leading slash, any case and the aliases send the protocol's word") {
+  const auto line_of = [](const char* typed) {
+    const auto cmd = parse_user_command(typed);
+    INFO(typed);
+    REQUIRE(cmd.has_value());
+    return cmd->line;
+  };
+  CHECK(line_of("/msg bob  hi  there ") == "message bob  hi  there ");
+  CHECK(line_of("MSG bob hi") == "message bob hi");
+  CHECK(line_of("/Message bob hi") == "message bob hi");
+  CHECK(line_of("/who") == "whoelse");
+  CHECK(line_of("whosince 60") == "whoelsesince 60");
+  CHECK(line_of("/BLOCK bob") == "block bob");
+  CHECK(line_of("/unblock bob") == "unblock bob");
+  CHECK(line_of("blocks") == "blocks");
+  CHECK(line_of("/quit") == "logout");
+  CHECK(line_of("  /startprivate carol") == "startprivate carol");
+  CHECK(parse_user_command("/quit")->what == verb::logout);
+  CHECK(parse_user_command("/help")->what == verb::help);
+  CHECK(parse_user_command("/PRIVATE bob psst")->text == "psst");
+  // The protocol words the user may not type stay unknown, however spelled.
+  for (const char* internal : {"/login alice pw", "ACTIVE", "/privateport 5"}) {
+    INFO(internal);
+    CHECK_FALSE(parse_user_command(internal));
+  }
+}
+
+TEST_CASE("typed commands: query, presence, and the nearest command for a typo") {
+  const auto talk = parse_user_command("/query bob");
+  REQUIRE(talk);
+  CHECK(talk->what == verb::query);
+  CHECK(talk->user == "bob");
+  CHECK(parse_user_command("talk bob")->user == "bob");
+  CHECK(parse_user_command("/query")->user.empty());
+  CHECK(parse_user_command("query bob carol").error() == "usage: query [<user>]");
+  CHECK_FALSE(parse_user_command("presence off")->on);
+  CHECK(parse_user_command("/Presence ON")->on);
+  CHECK(parse_user_command("presence").error() == "usage: presence on|off");
+
+  CHECK(parse_user_command("mesage bob hi").error() ==
+        "unknown command 'mesage'; did you mean 'message'?");
+  CHECK(parse_user_command("/whoelsee").error() ==
+        "unknown command '/whoelsee'; did you mean 'whoelse'?");
+  CHECK(parse_user_command("LOGUOT").error() == "unknown command 'LOGUOT'; did you mean 'logout'?");
+  CHECK(parse_user_command("dance").error() == "unknown command 'dance'; type help for the list");
+  CHECK(parse_user_command("xy").error() == "unknown command 'xy'; type help for the list");
+
+  CHECK(is_slash_command("  /who"));
+  CHECK_FALSE(is_slash_command("who /me"));
+  const auto to_bob = message_to("bob", "hi  there");
+  CHECK(to_bob.what == verb::message);
+  CHECK(to_bob.line == "message bob hi  there");
+}
+
+TEST_CASE("the idle warning and the blocks list as the user sees them") {
+  const auto warned = show_event(parse_server_line(
+      "idle-warning 30 you will be signed off in 30 s for inactivity unless you send a command"));
+  REQUIRE(warned);
+  CHECK(*warned ==
+        "you will be signed off in 30 s for inactivity; send a message or a command to stay");
+  const auto blocks = *parse_user_command("blocks");
+  CHECK(show_reply(blocks, parse_server_line("ok users bob carol")) ==
+        "you have blocked: bob, carol");
+  CHECK(show_reply(blocks, parse_server_line("ok users")) == "you have blocked nobody");
+}

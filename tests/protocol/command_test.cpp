@@ -37,6 +37,8 @@ std::string describe(const command& cmd) {
           return "unblock|" + c.user;
         } else if constexpr (std::is_same_v<T, logout_cmd>) {
           return "logout";
+        } else if constexpr (std::is_same_v<T, blocks_cmd>) {
+          return "blocks";
         } else if constexpr (std::is_same_v<T, privateport_cmd>) {
           return "privateport|" + std::to_string(c.port);
         } else if constexpr (std::is_same_v<T, startprivate_cmd>) {
@@ -120,6 +122,8 @@ const std::vector<accept_case> accept_cases = {
     {"unblock bob ", "unblock|bob"},
     {"logout", "logout"},
     {"logout ", "logout"},
+    {"blocks", "blocks"},
+    {"blocks ", "blocks"},
     {"privateport 1", "privateport|1"},
     {"privateport 4000", "privateport|4000"},
     {"privateport 65535", "privateport|65535"},
@@ -217,6 +221,9 @@ const std::vector<refuse_case> refuse_cases = {
     {"unblock " + name33, errc::unknown_user},
     // logout
     {"logout now", errc::usage},
+    // blocks
+    {"blocks bob", errc::usage},
+    {"Blocks", errc::bad_command},
     // privateport
     {"privateport", errc::usage},
     {"privateport ", errc::usage},
@@ -294,6 +301,7 @@ TEST_CASE("parse_command usage texts show the right form", "[command]") {
       {"unblock", "unblock <user>"},
       {"whoelse x", "whoelse"},
       {"logout x", "logout"},
+      {"blocks x", "blocks (no arguments)"},
       {"startprivate", "startprivate <user>"},
       {"privateport 0", "privateport <port>"},
       {"privateaccept alice", "privateaccept <user> <token>"},

@@ -29,6 +29,7 @@ std::vector<event> samples() {
     out.emplace_back(broadcast_event{t, "carol_1", text});
     out.emplace_back(timeout_event{text});
     out.emplace_back(shutdown_event{text});
+    out.emplace_back(idle_warning_event{30, text});
   }
   out.emplace_back(presence_event{t, "bob", presence_change::logged_in});
   out.emplace_back(presence_event{t, "bob", presence_change::logged_out});
@@ -59,6 +60,8 @@ TEST_CASE("event formats give the documented lines", "[event]") {
   CHECK(format_timeout("timed out after 600 s without a command; logged out") ==
         "timeout timed out after 600 s without a command; logged out\n");
   CHECK(format_shutdown("the server is shutting down") == "shutdown the server is shutting down\n");
+  CHECK(format_idle_warning(60, "you will be signed off in 60 s") ==
+        "idle-warning 60 you will be signed off in 60 s\n");
   const event e = msg_event{t, "alice", "hi"};
   CHECK(format(e) == "msg 2026-11-25T20:16:03Z alice hi\n");
 }
@@ -107,6 +110,11 @@ TEST_CASE("parse_event refuses lines that are not well-formed events", "[event]"
       "MSG 2026-11-25T20:16:03Z alice case matters",
       "stored 2026-11-25T20:16:03Z bob x text",
       "stored 2026-11-25T20:16:03Z bob -1 text",
+      // idle-warning needs its seconds, as a whole number.
+      "idle-warning",
+      "idle-warning soon you will be signed off",
+      "idle-warning -5 you will be signed off",
+      "idle-warning 99999999999999999999999 you will be signed off",
   };
   for (const auto& line : lines) {
     INFO("line: [" << printable(line) << "]");

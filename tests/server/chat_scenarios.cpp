@@ -226,3 +226,18 @@ TEST_CASE("whoelse with many long names: parts within the line limit, gathered b
       },
       cfg, accounts, 30s);
 }
+
+TEST_CASE("blocks lists whom you have blocked, and survives a new login") {
+  run_scenario([](scenario_context& s) -> awaitable<void> {
+    auto alice = co_await s.login("alice");
+    co_await expect_text(alice, "blocks", "users");
+    co_await expect_text(alice, "block carol", "blocked carol");
+    co_await expect_text(alice, "block bob", "blocked bob");
+    co_await expect_text(alice, "blocks", "users bob carol");
+    co_await expect_code(alice, "blocks bob", "usage");
+    co_await expect_text(alice, "logout", "goodbye alice");
+    auto again = co_await s.login("alice");
+    co_await expect_text(again, "unblock carol", "unblocked carol");
+    co_await expect_text(again, "blocks", "users bob");
+  });
+}

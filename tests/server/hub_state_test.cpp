@@ -1,5 +1,7 @@
 // hub_state without sockets or timers: fake line sinks record what the hub sends, and time is a
 // number of milliseconds the test chooses, so time windows are exact and nothing sleeps.
+#include <algorithm>
+
 #include "hub_fixture.hpp"
 
 using namespace msgapp::test;
@@ -195,4 +197,88 @@ TEST_CASE_METHOD(hub_fixture, "a users list longer than a line comes in parts, t
   pa->lines.clear();
   hub.command(a, cmd("whoelsesince 60"), at(2ms));
   CHECK(pa->lines == std::vector<std::string>{"users bob\n", "users carol\n", "ok users dave\n"});
+}
+
+TEST_CASE_METHOD(hub_fixture, "blocks lists whom the asker has blocked, sorted, and only those") {
+  auto [a, pa] = login("alice", 0ms);
+  auto [b, pb] = login("bob", 0ms);
+  hub.command(a, cmd("blocks"), at(1ms));
+  CHECK(pa->last() == "ok users");
+  hub.command(a, cmd("block dave"), at(2ms));
+  hub.command(a, cmd("block bob"), at(3ms));
+  hub.command(b, cmd("block carol"), at(4ms));  // bob's list is not alice's
+  hub.command(a, cmd("blocks"), at(5ms));
+  CHECK(pa->last() == "ok users bob dave");
+  hub.command(a, cmd("unblock dave"), at(6ms));
+  hub.command(a, cmd("blocks"), at(7ms));
+  CHECK(pa->last() == "ok users bob");
+  hub.command(b, cmd("blocks"), at(8ms));
+  CHECK(pb->last() == "ok users carol");
+}
+
+TEST_CASE_METHOD(hub_fixture, "the idle warning comes once, a tenth of the time-out before it") {
+  auto [a, pa] = login("alice", 0ms);
+  auto [b, pb] = login("bob", 0ms);
+  const auto warning =
+      "idle-warning 6 you will be signed off in 6 s for inactivity unless you "
+      "send a command";
+  hub.sweep(at(53'999ms));
+  CHECK_FALSE(pa->saw("idle-warning"));
+  hub.command(b, cmd("whoelse"), at(53'999ms));  // bob is active: his idle period starts again
+  hub.sweep(at(54'000ms));
+  CHECK(pa->last() == warning);
+  CHECK_FALSE(pb->saw("idle-warning"));
+  hub.sweep(at(55'000ms));  // once per idle period
+  CHECK(std::count(pa->lines.begin(), pa->lines.end(), std::string(warning) + "\n") == 1);
+  // A command starts a new idle period, which is warned again.
+  hub.command(a, cmd("whoelse"), at(56'000ms));
+  hub.sweep(at(56'000ms + 54'000ms));
+  CHECK(pa->last() == warning);
+  CHECK(std::count(pa->lines.begin(), pa->lines.end(), std::string(warning) + "\n") == 2);
+  // The warning never says what has not happened yet.
+  CHECK(std::string(warning).find("timed out") == std::string::npos);
+  CHECK(std::string(warning).find("logged out") == std::string::npos);
+}
+
+TEST_CASE_METHOD(hub_fixture, "the idle warning's lead can be set, and turned off") {
+  auto c = cfg;
+  c.idle_warning = 20s;
+  restart(c, 0ms);
+  auto [a, pa] = login("alice", 0ms);
+  hub.sweep(at(39'999ms));
+  CHECK_FALSE(pa->saw("idle-warning"));
+  hub.sweep(at(40'500ms));
+  CHECK(pa->last() ==
+        "idle-warning 20 you will be signed off in 20 s for inactivity unless you "
+        "send a command");
+
+  c.idle_warning = 0ms;
+  restart(c, 0ms);
+  auto [b, pb] = login("bob", 0ms);
+  hub.sweep(at(59'999ms));
+  CHECK_FALSE(pb->saw("idle-warning"));
+
+  c.idle_warning = 20s;  // nor is a connection that has not logged in warned
+  restart(c, 0ms);
+  auto [u, pu] = connect(0ms);
+  hub.sweep(at(59'999ms));
+  CHECK_FALSE(pu->saw("idle-warning"));
+  CHECK_FALSE(pu->flushed_close);
+}
+
+TEST_CASE("the idle warning's default: a tenth of the time-out, at most 60 s") {
+  msgapp::server::config c;
+  c.timeout = 600'000ms;
+  CHECK(msgapp::server::idle_warning_lead(c) == 60'000ms);
+  c.timeout = 300'000ms;
+  CHECK(msgapp::server::idle_warning_lead(c) == 30'000ms);
+  c.timeout = 3'600'000ms;
+  CHECK(msgapp::server::idle_warning_lead(c) == 60'000ms);
+  c.timeout = 0ms;
+  CHECK(msgapp::server::idle_warning_lead(c) == 0ms);
+  c.timeout = 1'000ms;
+  c.idle_warning = 1'000ms;
+  CHECK_FALSE(msgapp::server::validate(c));
+  c.idle_warning = 999ms;
+  CHECK(msgapp::server::validate(c));
 }

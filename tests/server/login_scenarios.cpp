@@ -183,3 +183,28 @@ TEST_CASE("a connection that never logs in is timed out too") {
       },
       timeout_config(200ms));
 }
+
+TEST_CASE("an idle user is warned once before the time-out; a command starts a new idle period") {
+  auto cfg = timeout_config(400ms);
+  cfg.idle_warning = 200ms;
+  run_scenario(
+      [](scenario_context& s) -> awaitable<void> {
+        auto alice = co_await s.login("alice");
+        auto warned = co_await alice.next_event();
+        REQUIRE(warned);
+        CHECK(warned->word == "idle-warning");
+        CHECK(warned->text ==
+              "1 you will be signed off in 1 s for inactivity unless you send a command");
+        CHECK(warned->text.find("timed out") == std::string::npos);
+        CHECK(warned->text.find("logged out") == std::string::npos);
+        co_await expect_text(alice, "whoelse", "users");
+        auto again = co_await alice.next_event();
+        REQUIRE(again);
+        CHECK(again->word == "idle-warning");
+        auto notice = co_await alice.next_event();  // and no second warning before the end
+        REQUIRE(notice);
+        CHECK(notice->word == "timeout");
+        co_await expect_closed(alice);
+      },
+      cfg);
+}

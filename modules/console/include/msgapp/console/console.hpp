@@ -22,6 +22,10 @@ enum class input_end {
 
 using console_input = tl::expected<std::string, input_end>;
 
+// Whether a line read joins the history (Up and Down, and the history file): a user name
+// typed at a login prompt must not.
+enum class history { keep, skip };
+
 // When input and output are terminals, lines are edited with libedit (history, Tab completion)
 // and print_line() clears the prompt, prints, then redraws the prompt and the half-typed line.
 // When input is not a terminal (a pipe, a file, a script), lines are read plainly, no prompt is
@@ -68,7 +72,7 @@ class console {
   bool input_waiting() const;
 
   // One line without its '\n' (nor a trailing '\r'). Only one read may be pending at a time.
-  awaitable<console_input> read_line(std::string prompt);
+  awaitable<console_input> read_line(std::string prompt, history h = history::keep);
 
   // Like read_line, but a terminal does not echo what is typed, and the line goes to no history.
   // Echo is restored on every path: the line, Ctrl-C, end of input, cancellation, close().
@@ -103,6 +107,11 @@ class console {
   // names (the users online, say) for the words after it. Either may be replaced at any time.
   void set_commands(std::vector<std::string> commands);
   void set_names(std::vector<std::string> names);
+
+  // Keeps the history in `file` between runs (history_file.hpp): its lines are loaded now, and
+  // the file is rewritten after each line kept, bounded by max_history_lines. Only when a
+  // terminal is edited; a pipe has no history. A file that cannot be written is left as it is.
+  void keep_history(const std::string& file);
 
   // Restores the terminal, ends a pending read with `eof`, and releases the descriptors and
   // signals. Later reads return `eof` and later prints do nothing. Idempotent.

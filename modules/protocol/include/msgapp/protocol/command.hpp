@@ -43,6 +43,9 @@ struct unblock_cmd {
   std::string user;
   bool operator==(const unblock_cmd&) const = default;
 };
+struct blocks_cmd {  // answered with a users reply: the names the asker has blocked
+  bool operator==(const blocks_cmd&) const = default;
+};
 struct logout_cmd {
   bool operator==(const logout_cmd&) const = default;
 };
@@ -74,7 +77,7 @@ struct confirm_cmd {  // every `stored` message up to this id has been shown
 
 using command = std::variant<login_cmd, message_cmd, broadcast_cmd, whoelse_cmd, whoelsesince_cmd,
                              block_cmd, unblock_cmd, logout_cmd, privateport_cmd, startprivate_cmd,
-                             privateaccept_cmd, active_cmd, receipts_cmd, confirm_cmd>;
+                             privateaccept_cmd, active_cmd, receipts_cmd, confirm_cmd, blocks_cmd>;
 
 // Parses one line (without '\n'). Every refusal is an error value with a usage hint;
 // names that cannot exist are refused as unknown users here, before the hub sees them.
@@ -90,6 +93,6 @@ void append_broadcast(std::string& out, std::string_view text);
 // client's own commands, such as msgclient's private and stopprivate, are not the server's.)
 inline constexpr std::string_view command_words[] = {
     words::message, words::broadcast, words::whoelse, words::whoelsesince, words::block,
-    words::unblock, words::logout,    words::login,   words::startprivate};
+    words::unblock, words::blocks,    words::logout,  words::login,        words::startprivate};
 
 }  // namespace msgapp::protocol

@@ -72,8 +72,17 @@ struct shutdown_event {
   bool operator==(const shutdown_event&) const = default;
 };
 
+// The idle time-out comes in `seconds` unless the user sends a command; sent once per idle
+// period. `text` says so in words that never say it has happened.
+struct idle_warning_event {
+  std::uint64_t seconds = 0;
+  std::string text;
+  bool operator==(const idle_warning_event&) const = default;
+};
+
 using event = std::variant<msg_event, offline_event, stored_event, broadcast_event, presence_event,
-                           private_offer_event, private_ready_event, timeout_event, shutdown_event>;
+                           private_offer_event, private_ready_event, timeout_event, shutdown_event,
+                           idle_warning_event>;
 
 // ---- formatting (each result ends with '\n'). The hub formats from views, so a relayed text is
 // copied once, straight into its line. ----
@@ -89,6 +98,7 @@ std::string format_private_ready(std::string_view time, std::string_view from,
                                  std::string_view host, std::uint16_t port, std::string_view token);
 std::string format_timeout(std::string_view text);
 std::string format_shutdown(std::string_view text);
+std::string format_idle_warning(std::uint64_t seconds, std::string_view text);
 std::string format(const event& e);
 
 // ---- parsing (a received line without '\n') ----

@@ -20,7 +20,7 @@ std::string format_error(const error& e);
 // Events with a time and a sender: msg, offline, broadcast, presence, private-offer/-ready.
 std::string format_event(std::string_view kind, std::string_view time, std::string_view from,
                          std::string_view text);
-// Events with only a text: timeout, shutdown.
+// Events with only a text: timeout, shutdown (and idle-warning, whose text opens with a number).
 std::string format_notice(std::string_view kind, std::string_view text);
 // UTC, second precision: 2026-11-25T20:16:03Z
 std::string format_time(std::chrono::system_clock::time_point t);

@@ -13,6 +13,7 @@ inline constexpr std::string_view whoelse = "whoelse";
 inline constexpr std::string_view whoelsesince = "whoelsesince";
 inline constexpr std::string_view block = "block";
 inline constexpr std::string_view unblock = "unblock";
+inline constexpr std::string_view blocks = "blocks";  // whom the asker has blocked
 inline constexpr std::string_view logout = "logout";
 inline constexpr std::string_view privateport = "privateport";
 inline constexpr std::string_view startprivate = "startprivate";
@@ -35,6 +36,7 @@ inline constexpr std::string_view private_offer = "private-offer";
 inline constexpr std::string_view private_ready = "private-ready";
 inline constexpr std::string_view timeout = "timeout";
 inline constexpr std::string_view shutdown = "shutdown";
+inline constexpr std::string_view idle_warning = "idle-warning";  // the time-out is near
 inline constexpr std::string_view logged_in = "logged in";
 inline constexpr std::string_view logged_out = "logged out";
 

@@ -14,12 +14,18 @@ namespace msgapp::server {
 
 using std::chrono::milliseconds;
 
+inline constexpr milliseconds idle_warning_auto{-1};  // config::idle_warning's default
+inline constexpr milliseconds idle_warning_most{60'000};
+
 struct config {
   std::string bind_address = "0.0.0.0";
   std::uint16_t port = 0;               // 0: the OS picks one
   milliseconds block_duration{60'000};  // a name stays blocked this long after too many failures
   milliseconds timeout{600'000};        // idle connections are closed after this; 0 = never
-  int login_attempts = 3;               // wrong passwords in a row that block a name
+  // A logged-in user is warned (`idle-warning`) this long before the time-out, once per idle
+  // period; idle_warning_auto: a tenth of the time-out, at most idle_warning_most; 0 = never.
+  milliseconds idle_warning = idle_warning_auto;
+  int login_attempts = 3;  // wrong passwords in a row that block a name
 
   protocol::limits limits;
   std::size_t max_connections = 10'000;
@@ -97,6 +103,9 @@ void lift_rate_limits(config& c);
 
 // Checks the relations between bounds (e.g. a full offline queue must fit in an outbox).
 tl::expected<void, std::string> validate(const config& c);
+
+// How long before the time-out the idle warning goes out (0: none), idle_warning_auto resolved.
+milliseconds idle_warning_lead(const config& c);
 
 // How often the hub looks for idle connections: often enough to time out promptly.
 milliseconds sweep_interval(const config& c);

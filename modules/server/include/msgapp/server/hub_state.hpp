@@ -89,7 +89,7 @@ class hub_state {
   void cut_off_flooding(conn_id id, moment now);
   // The connection's reader ended (client gone, or closed by us). Idempotent.
   void detach(conn_id id, std::string_view reason, moment now);
-  // Time-outs, and the end of shutdown's grace period.
+  // Idle warnings, time-outs, and the end of shutdown's grace period.
   void sweep(moment now);
   // Tells everyone the server is stopping and starts closing every connection.
   void shut_down(moment now);
@@ -143,6 +143,7 @@ class hub_state {
     // Offline messages: sent as `stored` with ids (receipts) or as `offline`.
     bool receipts = false;
     store::message_id delivered_up_to = 0;  // the newest id sent to this session
+    bool idle_warned = false;  // warned since last_active: the warning goes once per idle period
   };
 
   // One overload per command, so command() dispatches in one line. hub_commands.cpp:
@@ -153,6 +154,7 @@ class hub_state {
   void on(conn_state& c, const protocol::whoelsesince_cmd& cmd, moment now);
   void on(conn_state& c, const protocol::block_cmd& cmd, moment now);
   void on(conn_state& c, const protocol::unblock_cmd& cmd, moment now);
+  void on(conn_state& c, const protocol::blocks_cmd& cmd, moment now);
   void on(conn_state& c, const protocol::logout_cmd& cmd, moment now);
   void on(conn_state& c, const protocol::active_cmd& cmd, moment now);
   void on(conn_state& c, const protocol::receipts_cmd& cmd, moment now);
@@ -166,7 +168,8 @@ class hub_state {
   bool send(conn_state& c, shared_line line);
   void reply_ok(conn_state& c, const protocol::ok_reply& reply);
   void reply_error(conn_state& c, protocol::errc code, std::string text);
-  void reply_users(conn_state& c, std::vector<std::string> names);  // whoelse(since)
+  void reply_users(conn_state& c, std::vector<std::string> names);  // whoelse(since), blocks
+  void warn_idle(moment now);  // sweep(): the time-out of these users is near
   // hub_storage.cpp: the store as the hub's memory.
   // A reply that goes out once the batch being built has committed, or `failed` if it fails.
   void reply_when_committed(conn_state& c, shared_line ok, shared_line failed);
