@@ -19,25 +19,16 @@ using namespace console_test;
 
 // A console on a pseudo-terminal `cols` wide, and the user at the other end of it.
 struct styled_terminal {
-  explicit styled_terminal(unsigned short cols = 80) {
-    int m = -1;
-    int s = -1;
-    winsize size{};
-    size.ws_row = 24;
-    size.ws_col = cols;
-    REQUIRE(::openpty(&m, &s, nullptr, nullptr, &size) == 0);
-    master = fd(m);
-    slave = fd(s);
-    make_non_blocking(master.get());
+  explicit styled_terminal(unsigned short cols = 80) : pty(cols) {
     ::setenv("TERM", "xterm", 1);
-    con.emplace(io.get_executor(), slave.get(), slave.get(), client_max_line);
+    con.emplace(io.get_executor(), pty.slave.get(), pty.slave.get(), client_max_line);
   }
 
   const std::string& screen() {
-    shown += read_available(master.get());
+    shown += read_available(pty.master.get());
     return shown;
   }
-  void type_keys(std::string_view keys) { write_all(master.get(), keys); }
+  void type_keys(std::string_view keys) { write_all(pty.master.get(), keys); }
   bool shows(std::string_view text, std::size_t from = 0) {
     return pump_until(io, [&] {
       const std::string& s = screen();
@@ -46,8 +37,7 @@ struct styled_terminal {
   }
 
   net::io_context io;
-  fd master;
-  fd slave;
+  pseudo_terminal pty;
   std::string shown;
   std::optional<ui::console> con;
 };

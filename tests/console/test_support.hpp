@@ -5,6 +5,8 @@
 #include <msgapp/protocol/limits.hpp>
 
 #include <fcntl.h>
+#include <pty.h>
+#include <termios.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
@@ -116,5 +118,31 @@ inline std::string finish(net::io_context& io, pending_read& read) {
   REQUIRE(pump_until(io, [&] { return ready(read); }));
   return describe(read.get());
 }
+
+// A pseudo-terminal `cols` wide: the console gets `slave`, the test plays the user on `master`.
+struct pseudo_terminal {
+  explicit pseudo_terminal(unsigned short cols = 80) {
+    int m = -1;
+    int s = -1;
+    winsize size{};
+    size.ws_row = 24;
+    size.ws_col = cols;
+    REQUIRE(::openpty(&m, &s, nullptr, nullptr, &size) == 0);
+    master = fd(m);
+    slave = fd(s);
+    make_non_blocking(master.get());
+  }
+
+  termios mode() const {
+    termios t{};
+    ::tcgetattr(slave.get(), &t);
+    return t;
+  }
+  bool echoes() const { return (mode().c_lflag & ECHO) != 0; }
+  bool canonical() const { return (mode().c_lflag & ICANON) != 0; }
+
+  fd master;
+  fd slave;
+};
 
 }  // namespace console_test

@@ -30,31 +30,6 @@ namespace {
 
 using namespace console_test;
 
-struct pseudo_terminal {
-  explicit pseudo_terminal(unsigned short cols = 80) {
-    int m = -1;
-    int s = -1;
-    winsize size{};
-    size.ws_row = 24;
-    size.ws_col = cols;
-    REQUIRE(::openpty(&m, &s, nullptr, nullptr, &size) == 0);
-    master = fd(m);
-    slave = fd(s);
-    make_non_blocking(master.get());
-  }
-
-  termios mode() const {
-    termios t{};
-    ::tcgetattr(slave.get(), &t);
-    return t;
-  }
-  bool echoes() const { return (mode().c_lflag & ECHO) != 0; }
-  bool canonical() const { return (mode().c_lflag & ICANON) != 0; }
-
-  fd master;
-  fd slave;
-};
-
 // A console editing a pseudo-terminal, and the user at the other end of it.
 struct terminal_session {
   explicit terminal_session(std::size_t max_line = client_max_line, const char* term = "xterm",
