@@ -1,0 +1,257 @@
+// The ceiling relay: login, message, broadcast and logout, with msgserver's bytes and no rules.
+#include "relay.hpp"
+
+#include <charconv>
+#include <chrono>
+#include <cstring>
+
+#include <msgapp/net/contain.hpp>
+#include <msgapp/protocol/limits.hpp>
+#include <msgapp/protocol/server_line.hpp>
+#include <msgapp/protocol/words.hpp>
+
+namespace msgceiling {
+
+namespace proto = msgapp::protocol;
+namespace words = msgapp::protocol::words;
+using msgapp::tcp;
+using msgapp::use_nothrow;
+
+namespace {
+
+// msgserver's defaults (protocol limits, config::outbox_bytes), so both cut off alike.
+constexpr std::size_t max_line = proto::limits{}.max_line;
+constexpr std::size_t outbox_limit = 512 * 1024;
+// An outbox that once held a burst gives its memory back when it empties.
+constexpr std::size_t keep_outbox_capacity = 64 * 1024;
+
+std::string_view take_word(std::string_view& s) {
+  const auto space = s.find(' ');
+  const auto word = s.substr(0, space);
+  s = space == std::string_view::npos ? std::string_view{} : s.substr(space + 1);
+  return word;
+}
+
+bool would_block(const asio::error_code& ec) {
+  return ec == asio::error::would_block || ec == asio::error::try_again;
+}
+
+}  // namespace
+
+struct session : std::enable_shared_from_this<session> {
+  explicit session(tcp::socket s) : sock(std::move(s)) {}
+  tcp::socket sock;
+  std::string name;      // empty until login; by_name_ holds views of it
+  std::size_t at = 0;    // index in online_
+  std::string out;       // queued, not yet taken by the kernel
+  std::string partial;   // the start of a line whose end has not arrived
+  bool dirty = false;    // in dirty_
+  bool writing = false;  // a writer waits for room in the kernel's send buffer
+  bool close_when_written = false;
+
+  bool open() const { return sock.is_open(); }
+  void close() {
+    asio::error_code ignored;
+    sock.close(ignored);  // the pending waits end, and with them the coroutines
+    std::string().swap(out);
+  }
+  void write_now() {
+    while (!out.empty() && open()) {
+      asio::error_code ec;
+      const std::size_t n = sock.write_some(asio::buffer(out), ec);
+      if (would_block(ec)) return;
+      if (ec) return close();
+      out.erase(0, n);
+    }
+    if (out.capacity() > keep_outbox_capacity) std::string().swap(out);
+  }
+};
+
+namespace {
+
+// Lives only while the kernel has no room for this session's output.
+msgapp::awaitable<void> write_when_ready(std::shared_ptr<session> s) {
+  while (!s->out.empty() && s->open()) {
+    auto [ec] = co_await s->sock.async_wait(tcp::socket::wait_write, use_nothrow);
+    if (ec) break;
+    s->write_now();
+  }
+  s->writing = false;
+  if (s->close_when_written) s->close();
+}
+
+}  // namespace
+
+relay::relay() : greeting_(proto::format_greeting()) {}
+
+msgapp::awaitable<void> relay::serve(tcp::socket sock) {
+  auto s = std::make_shared<session>(std::move(sock));
+  asio::error_code ec;
+  s->sock.set_option(tcp::no_delay(true), ec);
+  if (!ec) s->sock.non_blocking(true, ec);  // read_some and write_some never block the thread
+  if (ec) co_return;
+  queue(*s, greeting_);
+  flush_all();
+  bool reading = true;
+  while (reading && s->open()) {
+    // Wait for readability first: an idle connection holds one pending wait and no buffer.
+    auto [wait_ec] = co_await s->sock.async_wait(tcp::socket::wait_read, use_nothrow);
+    if (wait_ec) break;
+    refresh_time();
+    reading = read_available(*s);
+    flush_all();  // every line of this wake-up leaves in one write per recipient
+  }
+  leave(*s);
+  if (s->writing && s->open()) {
+    s->close_when_written = true;  // the goodbye is on its way; the writer closes after it
+  } else {
+    s->close();
+  }
+}
+
+bool relay::read_available(session& s) {
+  for (;;) {
+    asio::error_code ec;
+    const std::size_t n = s.sock.read_some(asio::buffer(scratch_), ec);
+    if (would_block(ec)) return true;
+    if (ec) return false;  // eof included: never read again after it (Asio 1.22)
+    if (!take_bytes(s, std::string_view(scratch_.data(), n))) return false;
+    if (n < scratch_.size()) return true;
+  }
+}
+
+bool relay::take_bytes(session& s, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const char* nl = static_cast<const char*>(std::memchr(bytes.data(), '\n', bytes.size()));
+    if (nl == nullptr) {
+      if (s.partial.size() + bytes.size() >= max_line) return false;  // no line that long
+      s.partial.append(bytes);
+      return true;
+    }
+    const auto len = static_cast<std::size_t>(nl - bytes.data());
+    bool go_on = true;
+    if (s.partial.empty()) {
+      go_on = len < max_line && take_line(s, bytes.substr(0, len));
+    } else {
+      s.partial.append(bytes.substr(0, len));
+      go_on = s.partial.size() < max_line && take_line(s, s.partial);
+      s.partial.clear();
+    }
+    if (!go_on) return false;
+    bytes.remove_prefix(len + 1);
+  }
+  return true;
+}
+
+// False once the session is done reading (logout).
+bool relay::take_line(session& s, std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  std::string_view args = line;
+  const auto word = take_word(args);
+  if (word == words::login) {
+    login(s, args);
+  } else if (s.name.empty() &&
+             (word == words::message || word == words::broadcast || word == words::logout)) {
+    queue_error(s, proto::errc::not_logged_in, "log in first");
+  } else if (word == words::message) {
+    message(s, args);
+  } else if (word == words::broadcast) {
+    broadcast(s, args);
+  } else if (word == words::logout) {
+    queue(s, words::ok, " ", words::goodbye, " ", s.name, "\n");
+    return false;
+  } else if (line.empty()) {
+    queue_error(s, proto::errc::empty_line, "an empty line");
+  } else {
+    queue_error(s, proto::errc::bad_command,
+                "the ceiling relay takes only login, message, "
+                "broadcast and logout");
+  }
+  return true;
+}
+
+void relay::login(session& s, std::string_view args) {
+  const auto user = take_word(args);
+  if (!s.name.empty()) return queue_error(s, proto::errc::already_logged_in, "you are in");
+  if (user.empty() || args.empty())
+    return queue_error(s, proto::errc::usage, "give a name and a password");
+  if (by_name_.contains(user)) return queue_error(s, proto::errc::already_online, "taken");
+  s.name = user;  // any password will do
+  by_name_.emplace(s.name, &s);
+  s.at = online_.size();
+  online_.push_back(&s);
+  queue(s, words::ok, " ", words::welcome, " ", s.name, "\n");
+}
+
+void relay::message(session& s, std::string_view args) {
+  const auto to = take_word(args);
+  const auto found = by_name_.find(to);
+  if (found == by_name_.end()) return queue_error(s, proto::errc::offline, "not online");
+  queue(*found->second, words::msg, " ", time_, " ", s.name, " ");
+  queue(*found->second, args, "\n");
+  queue(s, words::ok, " ", words::delivered_to, " ", to, "\n");
+}
+
+void relay::broadcast(session& s, std::string_view text) {
+  std::size_t sent = 0;
+  for (session* to : online_) {
+    if (to == &s) continue;
+    queue(*to, words::broadcast, " ", time_, " ", s.name, " ");
+    queue(*to, text, "\n");
+    ++sent;
+  }
+  std::array<char, 24> count{};
+  const auto end = std::to_chars(count.data(), count.data() + count.size(), sent).ptr;
+  const std::string_view n(count.data(), static_cast<std::size_t>(end - count.data()));
+  queue(s, words::ok, " ", words::broadcast_to, " ", n, sent == 1 ? " user\n" : " users\n");
+}
+
+void relay::leave(session& s) {
+  if (s.name.empty()) return;
+  by_name_.erase(s.name);
+  online_[s.at] = online_.back();
+  online_[s.at]->at = s.at;
+  online_.pop_back();
+  s.name.clear();
+}
+
+void relay::queue(session& to, std::string_view a, std::string_view b, std::string_view c,
+                  std::string_view d, std::string_view e, std::string_view f) {
+  if (!to.open()) return;  // cut off: lines to it go nowhere until its session ends
+  to.out.append(a).append(b).append(c).append(d).append(e).append(f);
+  if (to.out.size() > outbox_limit) return to.close();  // it stopped reading
+  if (!to.dirty) {
+    to.dirty = true;
+    dirty_.push_back(&to);
+  }
+}
+
+void relay::queue_error(session& to, proto::errc code, std::string_view text) {
+  const proto::error e{code, std::string(text)};
+  queue(to, proto::format_error(e));
+}
+
+// Sessions in dirty_ are alive: a session ends only in its own coroutine, never in another's turn.
+void relay::flush_all() {
+  for (session* s : dirty_) {
+    s->dirty = false;
+    if (s->writing) continue;  // its writer takes the new lines too
+    s->write_now();
+    if (!s->out.empty() && s->open()) {
+      s->writing = true;
+      asio::co_spawn(s->sock.get_executor(), write_when_ready(s->shared_from_this()),
+                     msgapp::log_and_contain{"a ceiling writer"});
+    }
+  }
+  dirty_.clear();
+}
+
+void relay::refresh_time() {
+  const auto now = std::chrono::system_clock::now();
+  const auto second = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch());
+  if (second.count() == time_second_) return;
+  time_second_ = second.count();
+  time_ = proto::format_time(now);
+}
+
+}  // namespace msgceiling
