@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Compares msgserver with InspIRCd and ngircd on this machine (loopback only) and writes the
-# medians into docs/performance.md between generated-section markers.
+# Compares msgserver with InspIRCd, ngircd and the no-logic ceiling (bench/ceiling) on this
+# machine (loopback only) and writes the medians into docs/performance.md between
+# generated-section markers, the summary table of issue 11 first.
 #
-# Usage: bench/compare.sh [--quick] [--reps N] [--idle-reps N] [--servers "msgserver inspircd ngircd"]
+# Usage: bench/compare.sh [--quick] [--reps N] [--idle-reps N] [--servers "ceiling msgserver inspircd ngircd"]
 #        (also msgserver-mem: the same binary with --in-memory, to see what the store costs)
-#                         [--workloads "relay ping fanout idle login slowreader slowreader-baseline"]
+#                         [--workloads "relay ping fanout idle login slowreader slowreader-baseline presence-storm"]
 #                         [--build-dir DIR] [--baseline DIR] [--out FILE] [--profile] [--keep] [--no-install]
 #
 # --baseline DIR adds a server "baseline": the msgserver of another build tree (e.g. a worktree of
 # the previous commit), run in turn with the others, so a change is measured before and after
 # in one run: `bench/compare.sh --servers msgserver --baseline ../old/build/release --out /tmp/ab.md`.
 #
-# Takes about 12 minutes with the default sizes (--quick: about 1 minute); every run is bounded. idle runs once per
+# Takes about 15 minutes with the default sizes (--quick: about 2 minutes); every run is bounded. idle runs once per
 # server by default (--idle-reps): RSS per connection is a memory figure that barely moves
 # between runs, and setting up 5,000 users is the slowest step of the whole script.
+# Not every server runs every workload: presence-storm only against msgserver, msgserver-mem and
+# baseline (the IRC servers and the ceiling send no presence lines); see serves() below.
 #
 # Every server runs pinned to core 0 and msgbench to core 1; each run gets a fresh server, and
 # the servers take turns within each repetition, because this host's wall-clock throughput
@@ -31,8 +34,8 @@ quick=0
 profile=0
 keep=0
 install=1
-servers="msgserver inspircd ngircd"
-workloads="relay ping fanout idle login slowreader slowreader-baseline"
+servers="ceiling msgserver inspircd ngircd"
+workloads="relay ping fanout idle login slowreader slowreader-baseline presence-storm"
 
 while (($#)); do
   case "$1" in
@@ -47,7 +50,7 @@ while (($#)); do
     --profile) profile=1; keep=1 ;;
     --keep) keep=1 ;;
     --no-install) install=0 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -66,6 +69,7 @@ if ((quick)); then
   idle_args="--connections 500"
   login_args="--in-flight 8 --duration 2"
   slow_args="--pairs 100 --window 16 --duration 2"
+  storm_args="--users 500 --in-flight 64"
 else
   relay_args="--pairs 50 --window 64 --duration 5"
   ping_args="--duration 3"
@@ -73,9 +77,10 @@ else
   idle_args="--connections 5000"
   login_args="--in-flight 8 --duration 5"
   slow_args="--pairs 500 --window 16 --duration 5"
+  storm_args="--users 5000 --in-flight 64"
 fi
 # Seconds for one msgbench run, setup included; msgbench's own guard (--timeout) is 20 s shorter.
-run_timeout_for() { [[ $1 == idle ]] && echo 450 || echo 120; }
+run_timeout_for() { [[ $1 == idle || $1 == presence-storm ]] && echo 450 || echo 120; }
 
 # ---------------------------------------------------------------------------------------------
 # Tools: the two IRC servers from Debian, installed only when missing.
@@ -104,6 +109,7 @@ fi
 
 msgbench="$build_dir/apps/msgbench/msgbench"
 msgserver="$build_dir/apps/msgserver/msgserver"
+msgceiling="$build_dir/bench/ceiling/msgceiling"
 baseline="$baseline_dir/apps/msgserver/msgserver"
 # Load runs lift msgserver's rate and per-address limits, as the IRC servers' flood settings
 # are lifted below (docs/limits.md); a baseline from before --unlimited has none to lift.
@@ -115,10 +121,11 @@ if [[ -n $baseline_dir && ! -x $baseline ]]; then
   echo "compare.sh: no msgserver in $baseline_dir/apps/msgserver" >&2
   exit 1
 fi
-if [[ ! -x $msgbench || ( " $servers " == *" msgserver "* && ! -x $msgserver ) ]]; then
-  log "building msgbench and msgserver in $build_dir"
+if [[ ! -x $msgbench || ( " $servers " == *" msgserver "* && ! -x $msgserver ) ||
+      ( " $servers " == *" ceiling "* && ! -x $msgceiling ) ]]; then
+  log "building msgbench, msgserver and msgceiling in $build_dir"
   (cd "$repo" && cmake --preset release >&2 &&
-     cmake --build --preset release --target msgbench msgserver -j1 >&2)
+     cmake --build --preset release --target msgbench msgserver msgceiling -j1 >&2)
 fi
 
 tmp=$(mktemp -d /tmp/msgbench-compare.XXXXXX)
@@ -222,6 +229,7 @@ server_command() { # name port -> the command line, for the report as well
     msgserver) echo "$msgserver $2 60 3600 --credentials $tmp/credentials.txt --bind 127.0.0.1 --log-level warn --unlimited --data-dir $tmp/data-$2" ;;
     msgserver-mem) echo "$msgserver $2 60 3600 --credentials $tmp/credentials.txt --bind 127.0.0.1 --log-level warn --unlimited --in-memory" ;;
     baseline) echo "$baseline $2 60 3600 --credentials $tmp/credentials.txt --bind 127.0.0.1 --log-level warn $baseline_unlimited" ;;
+    ceiling) echo "$msgceiling $2 --bind 127.0.0.1" ;;
     inspircd) echo "inspircd --nofork --runasroot --config=$tmp/inspircd.conf" ;;
     ngircd) echo "ngircd -n -f $tmp/ngircd.conf" ;;
   esac
@@ -249,7 +257,7 @@ start_server() { # name -> sets server_pid and port
 # so it needs many in flight to set up 5,000 users in reasonable time.
 server_args() {
   case "$1" in
-    msgserver | msgserver-mem | baseline) echo "--proto msgapp --setup-concurrency 64" ;;
+    msgserver | msgserver-mem | baseline | ceiling) echo "--proto msgapp --setup-concurrency 64" ;;
     inspircd) echo "--proto irc --setup-concurrency 500" ;;
     ngircd) echo "--proto irc --setup-concurrency 8" ;;
   esac
@@ -264,6 +272,17 @@ workload_args() {
     login) echo "login $login_args" ;;
     slowreader) echo "slowreader $slow_args" ;;
     slowreader-baseline) echo "slowreader --no-slow $slow_args" ;;
+    presence-storm) echo "presence-storm $storm_args" ;;
+  esac
+}
+
+# Whether a server takes part in a workload. presence-storm counts msgapp presence lines: the IRC
+# servers have no such notices and the ceiling sends none. The ceiling runs everything else: its
+# login accepts any password, and its bounded outbox cuts the slow reader off like msgserver's.
+serves() { # server workload
+  case "$2" in
+    presence-storm) [[ $1 == msgserver || $1 == msgserver-mem || $1 == baseline ]] ;;
+    *) return 0 ;;
   esac
 }
 
@@ -298,7 +317,7 @@ for rep in $(seq "$reps"); do
   for workload in $workloads; do
     [[ $workload == idle ]] && ((rep > idle_reps)) && continue
     for server in $servers; do
-      run_one "$rep" "$workload" "$server"
+      if serves "$server" "$workload"; then run_one "$rep" "$workload" "$server"; fi
     done
   done
 done
@@ -329,6 +348,7 @@ version_of() {
   case "$1" in
     msgserver) echo "$("$msgserver" --version 2>/dev/null | head -1) (tree $(git -C "$repo" describe --always --dirty 2>/dev/null || echo 'without commits'))" ;;
     baseline) echo "baseline: $("$baseline" --version 2>/dev/null | head -1) (tree $(git -C "$baseline_dir" describe --always --dirty 2>/dev/null || echo "$baseline_dir"))" ;;
+    ceiling) echo "ceiling: msgceiling, bench/ceiling (tree $(git -C "$repo" describe --always --dirty 2>/dev/null || echo 'without commits'))" ;;
     inspircd) inspircd --version 2>/dev/null | head -1 ;;
     ngircd) ngircd --version 2>/dev/null | head -1 ;;
   esac
@@ -342,6 +362,10 @@ version_of() {
   echo "Servers pinned to core 0 (\`taskset -c 0\`), msgbench to core 1 (\`taskset -c 1\`), loopback only (127.0.0.1)."
   echo "Server CPU is the sum of /proc/PID/task/*/schedstat over the measuring window; it is the stable figure."
   echo "Wall throughput (per second) moves with the load of this shared host: compare ratios within one run."
+  if [[ " $servers " == *" ceiling "* ]]; then
+    echo "The ceiling is \`msgceiling\` (bench/ceiling): a no-logic Asio relay speaking msgbench's part of the protocol with msgserver's bytes (no password check, presence, storage, blocks, time-outs or rate limits; one coroutine per connection, one write per recipient per wake-up), about what this machine allows."
+    echo "It runs every workload but presence-storm, which only msgserver runs (the IRC servers and the ceiling send no presence)."
+  fi
   echo
   echo "- Machine: $(uname -srm), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM"
   echo "- Compiler: $(g++ --version | head -1); build: $(basename "$build_dir")"

@@ -1,4 +1,5 @@
-# Turns compare.sh's results.jsonl (one msgbench JSON line per run) into markdown tables of medians.
+# Turns compare.sh's results.jsonl (one msgbench JSON line per run) into markdown tables of medians:
+# issue 11's summary first, then every server side by side, then one table per workload.
 # Plain POSIX awk (Debian's default mawk): no asort, so the few values per cell are sorted by hand.
 
 function parse(line,    rest, kv, key, val) {
@@ -57,6 +58,47 @@ function display(s) {
   return s
 }
 
+# The median of one figure, or "" when no correct run has it.
+function median_or_none(w, s, m,    k) {
+  k = w SUBSEP s SUBSEP m
+  return ((k in NV) && NV[k] > 0) ? median_of(k) : ""
+}
+
+# A workload's size as the runs reported it (e.g. relay's pairs) in a phrase; "" if none did.
+function sized(w, phrase, key) {
+  return ((w, key) in SIZE) ? sprintf(phrase, SIZE[w, key]) : ""
+}
+
+# Issue 11's table: the figures its targets are set in, the four servers, and the distance from
+# msgserver to the ceiling. A workload that did not run shows "-".
+function print_summary(    r, n, rows, rp, w, m, label, line, j, med, ceil, ms) {
+  n = split("relay;fanout;ping;idle;presence-storm", rows, ";")
+  print "### Summary: msgserver against the ceiling (medians; lower is better)"
+  print ""
+  print "| workload | ceiling | InspIRCd | ngircd | msgserver | msgserver / ceiling | target |"
+  print "|---|---|---|---|---|---|---|"
+  for (r = 1; r <= n; r++) {
+    w = rows[r]
+    split(SUMMARY[w], rp, "|")
+    m = rp[1]
+    if (w == "relay") label = "relay" sized(w, ", %s pairs", "pairs") sized(w, ", window %s", "window") ": CPU µs/msg"
+    else if (w == "fanout") label = "fanout" sized(w, ", %s users", "users") sized(w, ", %s senders", "senders") ": CPU µs/line"
+    else if (w == "ping") label = "ping, one in flight: p50 µs"
+    else if (w == "idle") label = "idle" sized(w, ", %s logged in", "connections") ": KiB/conn"
+    else label = "presence-storm" sized(w, ", %s logins", "users") " with presence: CPU ms/login"
+    line = "| " label " |"
+    for (j = 1; j <= 4; j++) {
+      med = median_or_none(w, SUMMARY_SERVERS[j], m)
+      line = line " " (med != "" ? fmt(med) : "-") " |"
+    }
+    ceil = median_or_none(w, "ceiling", m)
+    ms = median_or_none(w, "msgserver", m)
+    line = line " " ((ceil != "" && ms != "" && ceil > 0) ? sprintf("%.2fx", ms / ceil) : "-") " |"
+    print line " " rp[2] " |"
+  }
+  print ""
+}
+
 BEGIN {
   # Per workload: the columns shown, as metric|heading pairs.
   M["relay"] = "msgs_per_s|msgs/s;server_cpu_us_per_msg|server CPU µs/msg;server_cpu_pct|server CPU %;latency_p50_us|p50 µs;latency_p99_us|p99 µs;latency_max_us|max µs"
@@ -73,6 +115,8 @@ BEGIN {
   T["login"] = "login: storm of connect, login, logout with a bounded number in flight"
   T["slowreader"] = "slowreader: pairs relaying while one receiver stops reading and its sender floods it"
   T["slowreader-baseline"] = "slowreader-baseline: the same pairs, everyone reading"
+  M["presence-storm"] = "logins|logins;presence_lines|presence lines;storm_s|storm s;logins_per_s|logins/s;server_cpu_ms_per_login|server CPU ms/login;server_cpu_us_per_presence_line|server CPU µs/presence line;login_latency_p50_us|login p50 µs;login_latency_p99_us|login p99 µs"
+  T["presence-storm"] = "presence-storm: N users log in one after another while everyone stays online (msgserver only: each login is a presence line to every other user)"
   # The one figure per workload to put side by side (lower is better for each).
   KEY["relay"] = "server_cpu_us_per_msg|server CPU µs per delivered message"
   KEY["fanout"] = "server_cpu_us_per_line|server CPU µs per delivered line"
@@ -80,6 +124,14 @@ BEGIN {
   KEY["idle"] = "server_rss_kib_per_conn|server RSS KiB per idle connection"
   KEY["login"] = "server_cpu_us_per_login|server CPU µs per login"
   KEY["slowreader"] = "latency_p99_us|others' p99 latency with a slow reader, µs"
+  KEY["presence-storm"] = "server_cpu_ms_per_login|server CPU ms per login, presence to everyone online"
+  # The summary's rows: metric|target (issue 11), and its server columns in the issue's order.
+  SUMMARY["relay"] = "server_cpu_us_per_msg|**≤ 1.5x ceiling**"
+  SUMMARY["fanout"] = "server_cpu_us_per_line|**≤ 1.5x ceiling**"
+  SUMMARY["ping"] = "latency_p50_us|keep"
+  SUMMARY["idle"] = "server_rss_kib_per_conn|**< 1.8**"
+  SUMMARY["presence-storm"] = "server_cpu_ms_per_login|**≤ 2.5 ms**"
+  split("ceiling inspircd ngircd msgserver", SUMMARY_SERVERS, " ")
 }
 
 /^\{/ {
@@ -89,6 +141,8 @@ BEGIN {
   remember(WORKLOADS, w, "w")
   remember(SERVERS, s, "s")
   RUNS[w, s]++
+  split("pairs window users senders connections", sizes, " ")
+  for (i in sizes) if ((sizes[i] in F) && !((w, sizes[i]) in SIZE)) SIZE[w, sizes[i]] = F[sizes[i]]
   if (F["ok"] == "true") OKS[w, s]++
   if (F["ok"] != "true") FAILS[++NFAIL] = "rep " F["rep"] ", " w ", " s ": " (F["first_error"] != "" ? F["first_error"] : "not exactly-once or errors; see the raw JSON")
   if (F["ok"] != "true") next  # a failed run's figures describe the failure, not the server
@@ -103,6 +157,7 @@ BEGIN {
 
 END {
   if (COUNT["w"] == 0) { print "No results."; exit }
+  print_summary()
   print "### Side by side (medians of the correct runs; lower is better)"
   print ""
   line = "| workload | figure |"
