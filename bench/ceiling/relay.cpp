@@ -41,13 +41,13 @@ bool would_block(const asio::error_code& ec) {
 struct session : std::enable_shared_from_this<session> {
   explicit session(tcp::socket s) : sock(std::move(s)) {}
   tcp::socket sock;
-  std::string name;      // empty until login; by_name_ holds views of it
-  std::size_t at = 0;    // index in online_
-  std::string out;       // queued, not yet taken by the kernel
-  std::string partial;   // the start of a line whose end has not arrived
-  bool dirty = false;    // in dirty_
-  bool writing = false;  // a writer waits for room in the kernel's send buffer
-  bool close_when_written = false;
+  std::string name;                 // empty until login; by_name_ holds views of it
+  std::size_t at = 0;               // index in online_
+  std::string out;                  // queued, not yet taken by the kernel
+  std::string partial;              // the start of a line whose end has not arrived
+  bool dirty = false;               // in dirty_
+  bool writing = false;             // a writer waits for room in the kernel's send buffer
+  bool close_when_written = false;  // logout: the goodbye goes out first
 
   bool open() const { return sock.is_open(); }
   void close() {
@@ -91,7 +91,6 @@ msgapp::awaitable<void> relay::serve(tcp::socket sock) {
   if (!ec) s->sock.non_blocking(true, ec);  // read_some and write_some never block the thread
   if (ec) co_return;
   queue(*s, greeting_);
-  flush_all();
   bool reading = true;
   while (reading && s->open()) {
     // Wait for readability first: an idle connection holds one pending wait and no buffer.
@@ -99,11 +98,10 @@ msgapp::awaitable<void> relay::serve(tcp::socket sock) {
     if (wait_ec) break;
     refresh_time();
     reading = read_available(*s);
-    flush_all();  // every line of this wake-up leaves in one write per recipient
   }
   leave(*s);
-  if (s->writing && s->open()) {
-    s->close_when_written = true;  // the goodbye is on its way; the writer closes after it
+  if (!reading && s->open() && (!s->out.empty() || s->writing)) {
+    s->close_when_written = true;  // logged out: flush_all or the writer closes after the goodbye
   } else {
     s->close();
   }
@@ -220,10 +218,12 @@ void relay::queue(session& to, std::string_view a, std::string_view b, std::stri
   if (!to.open()) return;  // cut off: lines to it go nowhere until its session ends
   to.out.append(a).append(b).append(c).append(d).append(e).append(f);
   if (to.out.size() > outbox_limit) return to.close();  // it stopped reading
-  if (!to.dirty) {
-    to.dirty = true;
-    dirty_.push_back(&to);
-  }
+  if (to.dirty) return;
+  to.dirty = true;
+  // Flush once the handlers that are ready now have run: sessions woken together by one poll
+  // of the reactor (fanout's senders) then reach each recipient in one write.
+  if (dirty_.empty()) asio::post(to.sock.get_executor(), [this] { flush_all(); });
+  dirty_.push_back(to.shared_from_this());
 }
 
 void relay::queue_error(session& to, proto::errc code, std::string_view text) {
@@ -231,16 +231,17 @@ void relay::queue_error(session& to, proto::errc code, std::string_view text) {
   queue(to, proto::format_error(e));
 }
 
-// Sessions in dirty_ are alive: a session ends only in its own coroutine, never in another's turn.
 void relay::flush_all() {
-  for (session* s : dirty_) {
+  for (auto& s : dirty_) {
     s->dirty = false;
     if (s->writing) continue;  // its writer takes the new lines too
     s->write_now();
     if (!s->out.empty() && s->open()) {
       s->writing = true;
-      asio::co_spawn(s->sock.get_executor(), write_when_ready(s->shared_from_this()),
+      asio::co_spawn(s->sock.get_executor(), write_when_ready(std::move(s)),
                      msgapp::log_and_contain{"a ceiling writer"});
+    } else if (s->close_when_written) {
+      s->close();
     }
   }
   dirty_.clear();

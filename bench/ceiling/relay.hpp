@@ -41,7 +41,7 @@ class relay {
 
   std::unordered_map<std::string_view, session*> by_name_;  // views of session::name
   std::vector<session*> online_;                            // broadcast's recipients
-  std::vector<session*> dirty_;  // sessions with lines queued in this turn
+  std::vector<std::shared_ptr<session>> dirty_;             // lines queued, flush_all posted
   std::string greeting_;
   std::string time_;  // format_time of time_second_, refreshed once a second
   long long time_second_ = -1;
