@@ -1,6 +1,7 @@
 // The ceiling relay: login, message, broadcast and logout, with msgserver's bytes and no rules.
 #include "relay.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -38,12 +39,59 @@ bool would_block(const asio::error_code& ec) {
 
 }  // namespace
 
+// Output not yet taken by the kernel: one block, appended to with one size check per line and
+// taken from the front without moving what is left.
+class outbox {
+ public:
+  void append(std::initializer_list<std::string_view> pieces) {
+    std::size_t n = 0;
+    for (const auto piece : pieces)
+      n += piece.size();
+    if (end_ + n > capacity_) grow(n);
+    for (const auto piece : pieces) {
+      if (piece.empty()) continue;  // its data() may be null, which memcpy must not get
+      std::memcpy(data_.get() + end_, piece.data(), piece.size());
+      end_ += piece.size();
+    }
+  }
+  std::string_view pending() const { return {data_.get() + begin_, end_ - begin_}; }
+  bool empty() const { return begin_ == end_; }
+  std::size_t size() const { return end_ - begin_; }
+  void taken(std::size_t n) {
+    begin_ += n;
+    if (begin_ != end_) return;
+    begin_ = end_ = 0;
+    if (capacity_ > keep_outbox_capacity) release();
+  }
+  void release() {
+    data_.reset();
+    begin_ = end_ = capacity_ = 0;
+  }
+
+ private:
+  void grow(std::size_t more) {
+    const std::size_t kept = size();
+    const std::size_t capacity = std::max({2 * capacity_, kept + more, std::size_t{256}});
+    auto data = std::make_unique_for_overwrite<char[]>(capacity);
+    if (kept > 0) std::memcpy(data.get(), data_.get() + begin_, kept);
+    data_ = std::move(data);
+    begin_ = 0;
+    end_ = kept;
+    capacity_ = capacity;
+  }
+
+  std::unique_ptr<char[]> data_;
+  std::size_t begin_ = 0;  // data_[begin_, end_) waits for the kernel
+  std::size_t end_ = 0;
+  std::size_t capacity_ = 0;
+};
+
 struct session : std::enable_shared_from_this<session> {
   explicit session(tcp::socket s) : sock(std::move(s)) {}
   tcp::socket sock;
-  std::string name;                 // empty until login; by_name_ holds views of it
-  std::size_t at = 0;               // index in online_
-  std::string out;                  // queued, not yet taken by the kernel
+  std::string name;    // empty until login; by_name_ holds views of it
+  std::size_t at = 0;  // index in online_
+  outbox out;
   std::string partial;              // the start of a line whose end has not arrived
   bool dirty = false;               // in dirty_
   bool writing = false;             // a writer waits for room in the kernel's send buffer
@@ -53,17 +101,17 @@ struct session : std::enable_shared_from_this<session> {
   void close() {
     asio::error_code ignored;
     sock.close(ignored);  // the pending waits end, and with them the coroutines
-    std::string().swap(out);
+    out.release();
   }
   void write_now() {
     while (!out.empty() && open()) {
       asio::error_code ec;
-      const std::size_t n = sock.write_some(asio::buffer(out), ec);
+      const auto bytes = out.pending();
+      const std::size_t n = sock.write_some(asio::buffer(bytes.data(), bytes.size()), ec);
       if (would_block(ec)) return;
       if (ec) return close();
-      out.erase(0, n);
+      out.taken(n);
     }
-    if (out.capacity() > keep_outbox_capacity) std::string().swap(out);
   }
 };
 
@@ -90,7 +138,7 @@ msgapp::awaitable<void> relay::serve(tcp::socket sock) {
   s->sock.set_option(tcp::no_delay(true), ec);
   if (!ec) s->sock.non_blocking(true, ec);  // read_some and write_some never block the thread
   if (ec) co_return;
-  queue(*s, greeting_);
+  queue(*s, {greeting_});
   bool reading = true;
   while (reading && s->open()) {
     // Wait for readability first: an idle connection holds one pending wait and no buffer.
@@ -156,7 +204,7 @@ bool relay::take_line(session& s, std::string_view line) {
   } else if (word == words::broadcast) {
     broadcast(s, args);
   } else if (word == words::logout) {
-    queue(s, words::ok, " ", words::goodbye, " ", s.name, "\n");
+    queue(s, {words::ok, " ", words::goodbye, " ", s.name, "\n"});
     return false;
   } else if (line.empty()) {
     queue_error(s, proto::errc::empty_line, "an empty line");
@@ -178,30 +226,28 @@ void relay::login(session& s, std::string_view args) {
   by_name_.emplace(s.name, &s);
   s.at = online_.size();
   online_.push_back(&s);
-  queue(s, words::ok, " ", words::welcome, " ", s.name, "\n");
+  queue(s, {words::ok, " ", words::welcome, " ", s.name, "\n"});
 }
 
 void relay::message(session& s, std::string_view args) {
   const auto to = take_word(args);
   const auto found = by_name_.find(to);
   if (found == by_name_.end()) return queue_error(s, proto::errc::offline, "not online");
-  queue(*found->second, words::msg, " ", time_, " ", s.name, " ");
-  queue(*found->second, args, "\n");
-  queue(s, words::ok, " ", words::delivered_to, " ", to, "\n");
+  queue(*found->second, {words::msg, " ", time_, " ", s.name, " ", args, "\n"});
+  queue(s, {words::ok, " ", words::delivered_to, " ", to, "\n"});
 }
 
 void relay::broadcast(session& s, std::string_view text) {
   std::size_t sent = 0;
   for (session* to : online_) {
     if (to == &s) continue;
-    queue(*to, words::broadcast, " ", time_, " ", s.name, " ");
-    queue(*to, text, "\n");
+    queue(*to, {words::broadcast, " ", time_, " ", s.name, " ", text, "\n"});
     ++sent;
   }
   std::array<char, 24> count{};
   const auto end = std::to_chars(count.data(), count.data() + count.size(), sent).ptr;
   const std::string_view n(count.data(), static_cast<std::size_t>(end - count.data()));
-  queue(s, words::ok, " ", words::broadcast_to, " ", n, sent == 1 ? " user\n" : " users\n");
+  queue(s, {words::ok, " ", words::broadcast_to, " ", n, sent == 1 ? " user\n" : " users\n"});
 }
 
 void relay::leave(session& s) {
@@ -213,10 +259,9 @@ void relay::leave(session& s) {
   s.name.clear();
 }
 
-void relay::queue(session& to, std::string_view a, std::string_view b, std::string_view c,
-                  std::string_view d, std::string_view e, std::string_view f) {
+void relay::queue(session& to, std::initializer_list<std::string_view> pieces) {
   if (!to.open()) return;  // cut off: lines to it go nowhere until its session ends
-  to.out.append(a).append(b).append(c).append(d).append(e).append(f);
+  to.out.append(pieces);
   if (to.out.size() > outbox_limit) return to.close();  // it stopped reading
   if (to.dirty) return;
   to.dirty = true;
@@ -228,7 +273,7 @@ void relay::queue(session& to, std::string_view a, std::string_view b, std::stri
 
 void relay::queue_error(session& to, proto::errc code, std::string_view text) {
   const proto::error e{code, std::string(text)};
-  queue(to, proto::format_error(e));
+  queue(to, {proto::format_error(e)});
 }
 
 void relay::flush_all() {

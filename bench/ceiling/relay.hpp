@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,8 +34,7 @@ class relay {
   void message(session& s, std::string_view args);
   void broadcast(session& s, std::string_view text);
   void leave(session& s);
-  void queue(session& to, std::string_view a, std::string_view b = {}, std::string_view c = {},
-             std::string_view d = {}, std::string_view e = {}, std::string_view f = {});
+  void queue(session& to, std::initializer_list<std::string_view> pieces);  // one line, or part
   void queue_error(session& to, msgapp::protocol::errc code, std::string_view text);
   void flush_all();
   void refresh_time();
