@@ -363,7 +363,7 @@ version_of() {
   echo "Server CPU is the sum of /proc/PID/task/*/schedstat over the measuring window; it is the stable figure."
   echo "Wall throughput (per second) moves with the load of this shared host: compare ratios within one run."
   if [[ " $servers " == *" ceiling "* ]]; then
-    echo "The ceiling is \`msgceiling\` (bench/ceiling): a no-logic Asio relay speaking msgbench's part of the protocol with msgserver's bytes (no password check, presence, storage, blocks, time-outs or rate limits; one coroutine per connection, one write per recipient per wake-up), about what this machine allows."
+    echo "The ceiling is \`msgceiling\` (bench/ceiling): a no-logic Asio relay speaking msgbench's part of the protocol with msgserver's bytes (no password check, presence, storage, blocks, time-outs or rate limits; one coroutine per connection, one write per recipient for all the lines of one poll of the reactor), about what this machine allows."
     echo "It runs every workload but presence-storm, which only msgserver runs (the IRC servers and the ceiling send no presence)."
   fi
   echo
@@ -377,7 +377,7 @@ version_of() {
   for s in $servers; do echo "taskset -c 0 $(server_command "$s" PORT)"; done
   echo "taskset -c 1 $msgbench WORKLOAD SERVER --port PORT --server-pid PID --server-label NAME --timeout T --json"
   echo
-  echo "T is $(($(run_timeout_for idle) - 20)) for idle, $(($(run_timeout_for relay) - 20)) otherwise. WORKLOAD is one of:"
+  echo "T is $(($(run_timeout_for idle) - 20)) for idle and presence-storm, $(($(run_timeout_for relay) - 20)) otherwise. WORKLOAD is one of:"
   for w in $workloads; do echo "  $(workload_args "$w")"; done
   echo "SERVER is:"
   for s in $servers; do echo "  $s: $(server_args "$s")"; done

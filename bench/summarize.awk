@@ -85,7 +85,7 @@ function print_summary(    r, n, rows, rp, w, m, label, line, j, med, ceil, ms) 
     else if (w == "fanout") label = "fanout" sized(w, ", %s users", "users") sized(w, ", %s senders", "senders") ": CPU µs/line"
     else if (w == "ping") label = "ping, one in flight: p50 µs"
     else if (w == "idle") label = "idle" sized(w, ", %s logged in", "connections") ": KiB/conn"
-    else label = "presence-storm" sized(w, ", %s logins", "users") " with presence: CPU ms/login"
+    else label = "presence-storm" sized(w, ", %s logins", "users") ": CPU ms/login"
     line = "| " label " |"
     for (j = 1; j <= 4; j++) {
       med = median_or_none(w, SUMMARY_SERVERS[j], m)
