@@ -283,7 +283,8 @@ void relay::flush_all() {
     s->write_now();
     if (!s->out.empty() && s->open()) {
       s->writing = true;
-      asio::co_spawn(s->sock.get_executor(), write_when_ready(std::move(s)),
+      const auto ex = s->sock.get_executor();  // before s moves: arguments have no set order
+      asio::co_spawn(ex, write_when_ready(std::move(s)),
                      msgapp::log_and_contain{"a ceiling writer"});
     } else if (s->close_when_written) {
       s->close();
