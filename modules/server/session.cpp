@@ -41,9 +41,9 @@ std::string describe(std::error_code ended) {
 //    Part of a line may wait only login_stall for its rest. A login attempt waits first for
 //    the slot the hub gives its address (at once, unless the address failed too often), so
 //    a throttled attempt costs no hashing and one whose client left meanwhile is dropped.
+//    Returns {} once logged in, else why not.
 template <typename Connection>
-awaitable<tl::expected<std::string, std::error_code>> log_in(Connection& conn, conn_id id,
-                                                             hub& the_hub, const config& cfg) {
+awaitable<std::error_code> log_in(Connection& conn, conn_id id, hub& the_hub, const config& cfg) {
   for (;;) {
     auto line = co_await conn.read_line(cfg.login_stall);
     if (!line) {
@@ -52,7 +52,7 @@ awaitable<tl::expected<std::string, std::error_code>> log_in(Connection& conn, c
             fmt::format("part of a line waited {:g} s for its end before login; closed",
                         static_cast<double>(cfg.login_stall.count()) / 1000))));
       }
-      co_return tl::unexpected(line.error());
+      co_return line.error();
     }
     auto cmd = parse(*line, cfg.limits);
     if (cmd && std::holds_alternative<protocol::login_cmd>(*cmd)) {
@@ -61,27 +61,28 @@ awaitable<tl::expected<std::string, std::error_code>> log_in(Connection& conn, c
       const auto wait = *slot - std::chrono::steady_clock::now();
       if (wait > wait.zero()) {
         const bool open = co_await conn.pause(wait);  // a named local: see asio-1.22.md
-        if (!open || conn.peer_closed()) co_return tl::unexpected(std::error_code(net::error::eof));
+        if (!open || conn.peer_closed()) co_return std::error_code(net::error::eof);
       }
     }
     const auto hashed = co_await the_hub.check_password(cmd);
-    auto user = co_await the_hub.login(id, std::move(cmd), hashed);
-    if (user) co_return std::move(*user);
+    const auto user = co_await the_hub.login(id, std::move(cmd), hashed);
+    if (user) co_return std::error_code{};
   }
 }
 
 // 2. Chat. Every line goes to the hub, which replies in order on our outbox. Lines that
 //    arrived together travel together (up to a bound), so a client that pipelines costs one
-//    hop per read rather than per line. Ends when the client leaves, or when the hub
-//    closes us: logout, time-out, shutdown, or an outbox that overflowed because the client
-//    stopped reading. Returns why.
+//    hop per read rather than per line. Runs while there is input to handle, then returns {}
+//    (serve() waits for more, holding no frame of ours); or returns why it ended: the client
+//    left, or the hub closed us (logout, time-out, shutdown, or an outbox that overflowed
+//    because the client stopped reading).
 //    The command rate: out of tokens, the session stops reading until they return, so the
 //    client's commands wait in its socket, delayed, never dropped. Held back like that
 //    without a break (input waiting all along) for flood_cutoff, it is cut off.
 template <typename Connection>
-awaitable<std::error_code> chat(Connection& conn, conn_id id, hub& the_hub, const config& cfg) {
+awaitable<std::error_code> chat(Connection& conn, conn_id id, hub& the_hub, const config& cfg,
+                                command_budget& budget) {
   using clock = std::chrono::steady_clock;
-  command_budget budget(cfg.command_burst, cfg.command_rate);
   std::vector<parsed_command> batch;            // read, and not yet taken by the hub
   std::optional<clock::time_point> held_since;  // held back with input waiting, since then
   for (;;) {
@@ -99,8 +100,10 @@ awaitable<std::error_code> chat(Connection& conn, conn_id id, hub& the_hub, cons
       continue;
     }
     if (batch.empty()) {
-      auto line = co_await conn.read_line();
-      if (!line) co_return line.error();
+      auto line = conn.line_now();
+      if (!line) {
+        co_return conn.ended();  // {}: nothing to do until more arrives
+      }
       batch.push_back(parse(*line, cfg.limits));
       now = clock::now();
     }
@@ -116,30 +119,43 @@ awaitable<std::error_code> chat(Connection& conn, conn_id id, hub& the_hub, cons
   }
 }
 
-// The whole life of a connection, whatever its stream. The two phases are separate
-// coroutines so that an idle chatting session keeps no login-phase state alive (its frame is
-// freed when log_in returns).
+// Not coroutines, so the address and the reason live in the hub's frames, not in serve()'s.
 template <typename Connection>
-awaitable<void> serve(std::shared_ptr<Connection> conn, std::string address, conn_id id,
-                      hub& the_hub, const config& cfg) {
+awaitable<bool> attach(hub& the_hub, conn_id id, const std::shared_ptr<Connection>& conn) {
+  return the_hub.attach(id, conn, conn->peer_address());
+}
+awaitable<void> detach(hub& the_hub, conn_id id, std::error_code ended) {
+  return the_hub.detach(id, describe(ended));
+}
+
+// The whole life of a connection, whatever its stream. Logging in and each stretch of
+// chatting are coroutines of their own, so an idle session holds only this frame and one
+// pending wait for input: no login-phase state, no nested frames. Keep this frame small: it
+// is most of what an idle connection costs (docs/performance.md, "Idle").
+template <typename Connection>
+awaitable<void> serve(std::shared_ptr<Connection> conn, conn_id id, hub& the_hub,
+                      const config& cfg) {
   static const shared_line greeting =
       std::make_shared<const std::string>(protocol::format_greeting());
   conn->deliver(greeting);
-  if (!co_await the_hub.attach(id, conn, std::move(address))) co_return;  // server finished
+  if (!co_await attach(the_hub, id, conn)) co_return;  // the server has finished
 
-  // 1. Log in, then 2. chat (both above). Either ends when a read fails: that is the reason
-  //    handed to the hub at cleanup.
-  std::error_code ended;
-  const auto user = co_await log_in(*conn, id, the_hub, cfg);
-  if (user) {
-    ended = co_await chat(*conn, id, the_hub, cfg);
-  } else {
-    ended = user.error();
+  // 1. Log in, then 2. chat (both above), waiting here while idle. Either ends when a read
+  //    fails: that is the reason handed to the hub at cleanup.
+  auto ended = co_await log_in(*conn, id, the_hub, cfg);
+  if (!ended) {
+    command_budget budget(cfg.command_burst, cfg.command_rate);
+    for (;;) {
+      ended = co_await chat(*conn, id, the_hub, cfg, budget);
+      if (ended) break;
+      std::tie(ended) = co_await conn->wait_for_input();  // idle: waits here
+      if (ended) break;
+    }
   }
 
   // 3. Clean up. The hub announces the logout (if this was a logged-in user that had not
   //    already left) and closes the socket once our last replies are written.
-  co_await the_hub.detach(id, describe(ended));
+  co_await detach(the_hub, id, ended);
 }
 
 }  // namespace
@@ -148,10 +164,8 @@ awaitable<void> serve(std::shared_ptr<Connection> conn, std::string address, con
 // session costs no extra frame. Another stream type is another such function (after its
 // handshake, for TLS) over the same serve().
 awaitable<void> run_session(tcp::socket socket, conn_id id, hub& the_hub, const config& cfg) {
-  std::error_code ignored;
-  auto address = socket.remote_endpoint(ignored).address().to_string();
   auto conn = std::make_shared<connection>(std::move(socket), cfg);
-  return serve(std::move(conn), std::move(address), id, the_hub, cfg);
+  return serve(std::move(conn), id, the_hub, cfg);
 }
 
 // TLS: the handshake first, within tls_handshake_timeout, so a client that stalls or speaks
@@ -160,7 +174,6 @@ awaitable<void> run_session(tcp::socket socket, tls::context_ptr context, std::s
                             conn_id id, hub& the_hub, const config& cfg) {
   using namespace net::experimental::awaitable_operators;
   std::error_code ignored;
-  auto address = socket.remote_endpoint(ignored).address().to_string();
   tls_stream stream(std::move(socket), *context);
   auto shaken = co_await (stream.async_handshake(tls_stream::server, use_nothrow) ||
                           sleep_for(cfg.tls_handshake_timeout));
@@ -174,7 +187,7 @@ awaitable<void> run_session(tcp::socket socket, tls::context_ptr context, std::s
     co_return;
   }
   auto conn = std::make_shared<tls_connection>(std::move(stream), cfg);
-  co_await serve(std::move(conn), std::move(address), id, the_hub, cfg);
+  co_await serve(std::move(conn), id, the_hub, cfg);
 }
 
 }  // namespace msgapp::server

@@ -1,13 +1,17 @@
 // One client connection: the line reader its session uses, and the I/O shell around its outbox.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <system_error>
 #include <tuple>
@@ -94,6 +98,23 @@ class basic_connection final : public line_sink,
   awaitable<tl::expected<line, std::error_code>> read_line(milliseconds stall = milliseconds(0));
   // A line that has already arrived, without waiting (same lifetime rule as read_line).
   std::optional<line> buffered_line() { return discarding_ ? std::nullopt : framer_.next(); }
+  // The chatting session's reads, which keep no coroutine frame alive while idle: a line that
+  // is here now (a TCP socket is read once, without waiting, when none is buffered), or none.
+  // When none comes, ended() says whether more may: {} means wait_for_input(), then try again.
+  std::optional<line> line_now();
+  // Why no more lines will come (as read_line: eof, operation_aborted, or the read's error),
+  // or {} while more may come.
+  std::error_code ended();
+  // Waits until line_now() may have more. TCP: readability, an operation of Asio's with no
+  // frame or buffer of ours, so an idle session holds just its own frame and this wait. Other
+  // streams: one read into the connection's buffer.
+  auto wait_for_input() {
+    if constexpr (reads_without_waiting<Stream>) {
+      return socket().async_wait(tcp::socket::wait_read, use_nothrow);
+    } else {
+      return read_into_buffer();
+    }
+  }
   // Whether more has arrived than the session has taken: a line or part of one here, or
   // bytes waiting in the kernel. A session held back while input waits is being flooded.
   bool input_waiting();
@@ -103,6 +124,11 @@ class basic_connection final : public line_sink,
   awaitable<bool> pause(std::chrono::steady_clock::duration d);
   // Whether the client has closed or reset its side, seen without reading anything.
   bool peer_closed();
+  // The client's address, as text (the unspecified address once the socket has closed).
+  std::string peer_address() {
+    std::error_code ignored;
+    return socket().remote_endpoint(ignored).address().to_string();
+  }
 
   bool deliver(shared_line line) override;
   void close_after_flush() override;
@@ -114,9 +140,17 @@ class basic_connection final : public line_sink,
   friend class flush_list;
   // Who writes next: nobody (nothing queued), the handler flush_list runs after this turn,
   // or the writer coroutine (the stream would not take everything at once).
-  enum class writer { idle, posted, waiting };
+  enum class writer : std::uint8_t { idle, posted, waiting };
 
   bool feed(std::error_code ec, std::string_view bytes);
+  awaitable<std::tuple<std::error_code>> read_into_buffer() requires(
+      !reads_without_waiting<Stream>);
+  // One scratch buffer for every connection on this thread: bytes move from it into the
+  // framer at once, so a connection keeps only what it has not yet turned into lines.
+  static std::array<char, read_bytes>& scratch() {
+    static thread_local std::array<char, read_bytes> buffer;
+    return buffer;
+  }
   void flush();
   void write_now() requires writes_without_waiting<Stream>;
   static awaitable<void> wait_and_write(std::shared_ptr<basic_connection> self);
@@ -127,12 +161,25 @@ class basic_connection final : public line_sink,
   void close_socket();
   void notify_if_written();
   auto& socket() { return stream_.lowest_layer(); }
+  static std::chrono::duration<std::uint32_t, std::milli> short_duration(milliseconds d) {
+    return std::chrono::duration<std::uint32_t, std::milli>(static_cast<std::uint32_t>(
+        std::clamp<milliseconds::rep>(d.count(), 0, std::numeric_limits<std::uint32_t>::max())));
+  }
 
+  // Laid out small on purpose: one idle connection is this object and its shared_ptr's
+  // control block, 320 bytes in all, jemalloc's size class (docs/performance.md, "Idle").
   Stream stream_;
   protocol::line_framer framer_;
   outbox out_;
-  milliseconds write_timeout_;
-  milliseconds close_timeout_;
+  std::error_code read_failed_;  // line_now()'s read failed: never read again
+  std::chrono::steady_clock::time_point partial_since_{};  // part of a line waits since; {}: none
+  // when_written()'s callback: allocated only while a page of offline messages waits, so
+  // an idle connection pays one pointer for it.
+  std::unique_ptr<std::function<void()>> on_written_;
+  net::steady_timer* pause_ = nullptr;  // while pause() waits: close_socket() cuts it short
+  std::chrono::duration<std::uint32_t, std::milli> write_timeout_;  // 49 days at most
+  std::chrono::duration<std::uint32_t, std::milli> close_timeout_;
+  std::uint16_t lines_in_flight_ = 0;  // held by an async_write_some: push_front keeps them first
   writer writer_ = writer::idle;
   bool eof_ = false;      // the client sent eof: never read again
   bool closing_ = false;  // saying goodbye: the session reads no more
@@ -140,12 +187,6 @@ class basic_connection final : public line_sink,
   // for the client's own close, so unread input cannot turn it into a reset that would
   // destroy the notice on its way. The hub's grace period bounds the wait.
   bool discarding_ = false;
-  std::size_t lines_in_flight_ = 0;  // held by an async_write_some: push_front keeps them first
-  std::chrono::steady_clock::time_point partial_since_{};  // part of a line waits since; {}: none
-  // when_written()'s callback: allocated only while a page of offline messages waits, so
-  // an idle connection pays one pointer for it.
-  std::unique_ptr<std::function<void()>> on_written_;
-  net::steady_timer* pause_ = nullptr;  // while pause() waits: close_socket() cuts it short
   // A pending async_read_some needs a buffer of its own (the thread's scratch buffer is
   // shared); a stream that reads without waiting does not pay for it.
   struct no_buffer {};
@@ -164,8 +205,8 @@ basic_connection<Stream>::basic_connection(Stream stream, const config& cfg)
     : stream_(std::move(stream)),
       framer_(cfg.limits.max_line),
       out_(cfg.outbox_bytes),
-      write_timeout_(cfg.write_timeout),
-      close_timeout_(cfg.tls_close_timeout) {
+      write_timeout_(short_duration(cfg.write_timeout)),
+      close_timeout_(short_duration(cfg.tls_close_timeout)) {
   if constexpr (reads_without_waiting<Stream>) {
     std::error_code ignored;
     socket().non_blocking(true, ignored);  // read_some below must never block the io thread
@@ -197,9 +238,6 @@ basic_connection<Stream>::read_line(milliseconds stall) {
       co_return tl::unexpected(std::error_code(net::error::timed_out));
 
     if constexpr (reads_without_waiting<Stream>) {
-      // One scratch buffer for every connection on this thread: bytes move from it into the
-      // framer at once, so a connection keeps only what it has not yet turned into lines.
-      static thread_local std::array<char, read_bytes> scratch;
       // Wait for readability first: an idle connection has one pending wait and no buffer.
       std::error_code ec;
       if (timed) {
@@ -212,9 +250,9 @@ basic_connection<Stream>::read_line(milliseconds stall) {
       }
       if (ec) co_return tl::unexpected(ec);
       std::error_code read_ec;
-      const std::size_t n = stream_.read_some(net::buffer(scratch), read_ec);
+      const std::size_t n = stream_.read_some(net::buffer(scratch()), read_ec);
       if (read_ec == net::error::would_block || read_ec == net::error::try_again) continue;
-      if (!feed(read_ec, std::string_view(scratch.data(), n))) co_return tl::unexpected(read_ec);
+      if (!feed(read_ec, std::string_view(scratch().data(), n))) co_return tl::unexpected(read_ec);
     } else {
       std::error_code ec;
       std::size_t n = 0;
@@ -230,6 +268,42 @@ basic_connection<Stream>::read_line(milliseconds stall) {
       if (!feed(ec, std::string_view(read_buffer_.data(), n))) co_return tl::unexpected(ec);
     }
   }
+}
+
+template <typename Stream>
+std::optional<typename basic_connection<Stream>::line> basic_connection<Stream>::line_now() {
+  if (auto next = buffered_line()) return next;
+  if constexpr (reads_without_waiting<Stream>) {
+    if (eof_ || read_failed_ || closing_ || !socket().is_open()) return std::nullopt;
+    std::error_code ec;
+    const std::size_t n = stream_.read_some(net::buffer(scratch()), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) return std::nullopt;
+    if (!feed(ec, std::string_view(scratch().data(), n))) {
+      read_failed_ = ec;
+      return std::nullopt;
+    }
+    return buffered_line();
+  } else {
+    return std::nullopt;
+  }
+}
+
+template <typename Stream>
+std::error_code basic_connection<Stream>::ended() {
+  if (read_failed_) return read_failed_;
+  if (eof_) return net::error::eof;
+  if (!socket().is_open() || closing_) return net::error::operation_aborted;
+  return {};
+}
+
+template <typename Stream>
+awaitable<std::tuple<std::error_code>> basic_connection<Stream>::read_into_buffer() requires(
+    !reads_without_waiting<Stream>) {
+  if (eof_ || read_failed_ || closing_ || !socket().is_open()) co_return std::error_code{};
+  auto [ec, n] = co_await stream_.async_read_some(net::buffer(read_buffer_), use_nothrow);
+  if (closing_) co_return std::error_code{};  // as if the socket had closed at once, as TCP's does
+  if (!feed(ec, std::string_view(read_buffer_.data(), n))) read_failed_ = ec;
+  co_return std::error_code{};
 }
 
 template <typename Stream>
@@ -352,7 +426,7 @@ awaitable<void> basic_connection<Stream>::wait_and_write(std::shared_ptr<basic_c
       // returns only once the losing operation has completed, so they outlive the write.
       outbox::gather_buffers buffers;
       const std::size_t count = self->out_.gather(buffers);
-      self->lines_in_flight_ = count;
+      self->lines_in_flight_ = static_cast<std::uint16_t>(count);
       auto result =
           co_await (self->stream_.async_write_some(std::span(buffers.data(), count), use_nothrow) ||
                     timer.async_wait(use_nothrow));
