@@ -54,7 +54,7 @@ struct config {
   // line waits for at most hub_turn_requests - 1 later requests, started within
   // hub_turn_time; with the inbox empty the turn ends at once. 1 request: never wait.
   std::size_t hub_turn_requests = 32;
-  milliseconds hub_turn_time{2};
+  milliseconds hub_turn_time{20};
   std::size_t max_batch = 256;  // commands one session hands the hub at once
 
   // Command rate per session (command_budget.hpp), like IRC's fakelag: past it the server
