@@ -18,6 +18,8 @@ namespace {
 constexpr const char* login_workload = "login";  // not protocol
 // The durable offline-messages workload (msgapp only: it needs receipts and confirm).
 constexpr const char* offline_workload = "offline";  // not protocol
+// N logins in a row while everyone stays online and counts presence (msgapp only).
+constexpr const char* presence_workload = "presence-storm";  // not protocol
 
 using namespace msgbench;
 
@@ -61,6 +63,7 @@ std::size_t sockets_needed(std::string_view workload, const bench_options& o) {
   if (workload == "fanout") return o.users + 64;
   if (workload == login_workload) return o.in_flight + 64;
   if (workload == offline_workload) return 2 * o.senders + 64;
+  if (workload == presence_workload) return o.connections + o.users + 64;
   if (workload == "soak") return o.users + 8 * o.abusers + 64;
   return 2 * o.pairs + (o.flooder ? 1 : 0) + 64;
 }
@@ -68,6 +71,13 @@ std::size_t sockets_needed(std::string_view workload, const bench_options& o) {
 int run(const std::string& workload, bench_options o) {
   // The report names the baseline apart, so the two slowreader variants never mix in a summary.
   o.workload = workload == "slowreader" && !o.slow ? "slowreader-baseline" : workload;
+  if (workload == presence_workload && o.proto != "msgapp") {
+    fmt::print(stderr,
+               "msgbench: {} counts msgapp presence lines (IRC has no presence notices); "
+               "--proto {} is not supported\n",
+               workload, o.proto);
+    return 2;
+  }
   if (workload == offline_workload && o.proto != "msgapp") {
     fmt::print(
         stderr,
@@ -110,9 +120,14 @@ int run(const std::string& workload, bench_options o) {
   }
   using runner = msgapp::awaitable<run_result> (*)(bench_context);
   const std::map<std::string, runner, std::less<>> runners = {
-      {"relay", run_relay},           {"ping", run_relay}, {"slowreader", run_relay},
-      {"fanout", run_fanout},         {"idle", run_idle},  {login_workload, run_login_storm},
-      {offline_workload, run_offline}};
+      {"relay", run_relay},
+      {"ping", run_relay},
+      {"slowreader", run_relay},
+      {"fanout", run_fanout},
+      {"idle", run_idle},
+      {login_workload, run_login_storm},
+      {offline_workload, run_offline},
+      {presence_workload, run_presence_storm}};
   auto result = asio::co_spawn(io, runners.at(workload)(ctx), asio::use_future);
   io.run();
   const run_result r = result.get();
@@ -199,6 +214,26 @@ int main(int argc, char** argv) {
       ->add_option("--senders", opts[offline_workload].senders, "senders, and as many recipients")
       ->capture_default_str();
   offline->add_option("--window", opts[offline_workload].window, "messages in flight per sender")
+      ->capture_default_str();
+
+  auto* storm = app.add_subcommand(
+      presence_workload,
+      "N users log in one after another while everyone stays online counting presence lines");
+  auto& so = opts[presence_workload];
+  so.users = 5000;
+  so.in_flight = 64;
+  so.connections = 0;
+  so.drain_s = 60;
+  so.timeout_s = 600;
+  add_target_options(storm, so);
+  storm->add_option("--users", so.users, "users logging in during the storm")
+      ->capture_default_str();
+  storm->add_option("--in-flight", so.in_flight, "logins in flight")->capture_default_str();
+  storm->add_option("--online", so.connections, "users logged in first, before measuring")
+      ->capture_default_str();
+  storm
+      ->add_option("--drain", so.drain_s,
+                   "seconds allowed for the last presence lines after the last login")
       ->capture_default_str();
 
   auto* slow = app.add_subcommand(

@@ -22,6 +22,9 @@ msgapp::awaitable<run_result> run_login_storm(bench_context ctx);
 // offline: S senders queue W in flight each for S users who are offline; those users then log
 // in with receipts and drain their queues, confirming as they go (msgapp only).
 msgapp::awaitable<run_result> run_offline(bench_context ctx);
+// presence-storm: K users online, then N log in with F in flight while everyone counts the
+// presence lines each later login brings (msgapp only).
+msgapp::awaitable<run_result> run_presence_storm(bench_context ctx);
 // soak: chatters and hostile clients for a fixed time, then checks that the server is whole
 // (alive, exactly-once delivery, RSS and file descriptors back); returns the exit status.
 msgapp::awaitable<int> run_soak(bench_context ctx);

@@ -41,6 +41,11 @@ void add_limit_options(CLI::App& app, server::config& cfg) {
   add_count(app, "--outbox-bytes", cfg.outbox_bytes,
             "unsent output one connection may hold; past it the connection is cut off");
   add_count(app, "--hub-inbox", cfg.hub_inbox, "requests waiting for the hub at once");
+  add_count(app, "--hub-turn-requests", cfg.hub_turn_requests,
+            "requests the hub handles before writing their output, while more are waiting (1: "
+            "write after every request)");
+  add_ms(app, "--hub-turn-ms", cfg.hub_turn_time,
+         "a hub turn takes more waiting requests only while it has lasted less than this");
   add_count(app, "--max-batch", cfg.max_batch, "commands one session hands the hub at once");
   add_count(app, "--command-rate", cfg.command_rate,
             "commands a second a session may send past its burst; the rest are read later, "

@@ -45,9 +45,11 @@ tl::expected<void, std::string> validate(const config& c) {
     return tl::unexpected(
         std::string("page_messages, page_bytes, store_backlog and login_history must be positive"));
   }
-  if (c.max_connections == 0 || c.hub_inbox == 0 || c.max_batch == 0 || c.private_offers == 0) {
+  if (c.max_connections == 0 || c.hub_inbox == 0 || c.hub_turn_requests == 0 || c.max_batch == 0 ||
+      c.private_offers == 0) {
     return tl::unexpected(
-        std::string("max_connections, hub_inbox, max_batch and private_offers must be 1 or more"));
+        std::string("max_connections, hub_inbox, hub_turn_requests, max_batch and private_offers "
+                    "must be 1 or more"));
   }
   if (c.command_rate > 0 && c.command_burst == 0) {
     return tl::unexpected(std::string("command_burst must be 1 or more when command_rate is set"));

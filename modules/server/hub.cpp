@@ -1,6 +1,8 @@
 // The hub coroutine: moves requests from the inbox into hub_state, and sweeps for time-outs.
 #include "msgapp/server/hub.hpp"
 
+#include "msgapp/server/flush_list.hpp"
+
 namespace msgapp::server {
 
 using namespace net::experimental::awaitable_operators;
@@ -14,7 +16,9 @@ hub::hub(net::any_io_executor ex, const config& cfg, const credentials& accounts
              moment::now()),
       store_(std::move(store.db), ex,
              [this](std::vector<store::outcome> outcomes) { committed(std::move(outcomes)); }),
-      sweep_every_(sweep_interval(cfg)) {
+      sweep_every_(sweep_interval(cfg)),
+      turn_requests_(cfg.hub_turn_requests),
+      turn_time_(cfg.hub_turn_time) {
   for (const auto& [name, known] : accounts)
     if (known.hashed()) hashes_.emplace(name, known.hash());
 }
@@ -24,13 +28,58 @@ awaitable<void> hub::run() {
 }
 
 awaitable<void> hub::serve() {
+  const auto ex = inbox_.get_executor();
   while (!done()) {
     auto [ec, request] = co_await inbox_.async_receive(use_nothrow);
     if (ec) break;  // closed by shut_down(): nothing was left to do
-    const auto now = moment::now();
-    std::visit([&](auto& r) { handle(r, now); }, request);
+    // One turn: the lines its requests queue leave together after it, in one write per
+    // connection (flush_list), so a storm of logins costs one write per recipient per turn,
+    // not one per presence line.
+    // Bounded in requests and in time, so a turn of costly requests (broadcasts to
+    // hundreds) stays one request long, as before, and sessions' I/O is not starved.
+    const auto until = std::chrono::steady_clock::now() + turn_time_;
+    flush_list::hold(ex);
+    handle(request);
+    std::size_t handled = 1;
+    bool yielded = false;
+    for (;;) {
+      handled += take_waiting(turn_requests_ - handled, until);
+      if (handled >= turn_requests_ || done() || yielded || !flush_list::waiting(ex) ||
+          std::chrono::steady_clock::now() >= until)
+        break;
+      // Output waits and the inbox is empty. Sessions already woken in this pass of the event
+      // loop (a storm's next logins) are about to post: yield once to take them too. A quiet
+      // server pays one post, and its lines leave as soon as nothing more is waiting.
+      yielded = true;
+      co_await net::post(ex, net::use_awaitable);
+    }
+    flush_list::release(ex);
   }
   inbox_.close();  // sessions that post from now on are told at once that the hub is gone
+}
+
+// Handles up to `most` requests already in the inbox, without waiting, while the time is
+// before `until`; returns how many.
+std::size_t hub::take_waiting(std::size_t most, std::chrono::steady_clock::time_point until) {
+  std::size_t n = 0;
+  bool more = true;
+  while (more && n < most && !done() && std::chrono::steady_clock::now() < until) {
+    const bool taken = inbox_.try_receive([&](net::error_code ec, hub_request next) {
+      if (ec) {
+        more = false;  // closed: the next async_receive says so and ends serve()
+      } else {
+        handle(next);
+        ++n;
+      }
+    });
+    more = more && taken;
+  }
+  return n;
+}
+
+void hub::handle(hub_request& request) {
+  const auto now = moment::now();
+  std::visit([&](auto& r) { handle(r, now); }, request);
 }
 
 void hub::handle(attach_request& r, moment now) {

@@ -10,6 +10,7 @@ outbox::push_result outbox::push(shared_line line) {
   if (state_ != state::open) return push_result::dropped;
   if (bytes_ + line->size() > max_bytes_) return push_result::full;
   bytes_ += line->size();
+  if (lines_.capacity() == 0) lines_.reserve(first_reserve);
   lines_.push_back(std::move(line));
   return push_result::queued;
 }

@@ -48,6 +48,13 @@ struct config {
   // Requests waiting for the hub. Small on purpose: a session that floods waits for a slot
   // like everyone else, so it cannot fill the queue ahead of the others (fairness).
   std::size_t hub_inbox = 64;
+  // One hub turn takes the requests already waiting in its inbox, while it has taken fewer
+  // than hub_turn_requests and has lasted less than hub_turn_time; output they queue is
+  // written together after the turn (one write per connection, not one per request). So a
+  // line waits for at most hub_turn_requests - 1 later requests, started within
+  // hub_turn_time; with the inbox empty the turn ends at once. 1 request: never wait.
+  std::size_t hub_turn_requests = 32;
+  milliseconds hub_turn_time{20};
   std::size_t max_batch = 256;  // commands one session hands the hub at once
 
   // Command rate per session (command_budget.hpp), like IRC's fakelag: past it the server

@@ -24,15 +24,30 @@ class flush_list final : public net::execution_context::service {
     add(ex, entry{std::move(conn), [](void* c) { static_cast<Connection*>(c)->flush(); }});
   }
 
+  // The hub's turn, which may span a yield: connections scheduled between hold() and
+  // release() are flushed only after release(), together (see hub::serve for the bound).
+  static void hold(const net::any_io_executor& ex);
+  static void release(const net::any_io_executor& ex);
+  // Whether a connection waits to be flushed.
+  static bool waiting(const net::any_io_executor& ex);
+
  private:
   struct entry {
     std::shared_ptr<void> owner;
     void (*flush)(void*);  // a function pointer: connections need no second virtual base
   };
   static void add(const net::any_io_executor& ex, entry e);
-  void shutdown() override { pending_.clear(); }
+  static flush_list& of(const net::any_io_executor& ex);
+  void post_flush(const net::any_io_executor& ex);
+  void shutdown() override {
+    pending_.clear();
+    spare_.clear();
+  }
 
-  std::vector<entry> pending_;
+  std::vector<entry> pending_;  // one entry per connection with output this turn
+  std::vector<entry> spare_;    // the last turn's, emptied, kept for its capacity
+  bool posted_ = false;         // a flush handler is queued
+  bool held_ = false;           // between hold() and release()
 };
 
 }  // namespace msgapp::server

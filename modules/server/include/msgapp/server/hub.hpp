@@ -97,6 +97,8 @@ class hub {
   // Shutdown is complete, and no request is left to answer (a buffered attach must still be
   // refused, or its session would wait for ever).
   bool done() const { return state_.finished() && !inbox_.ready(); }
+  std::size_t take_waiting(std::size_t most, std::chrono::steady_clock::time_point until);
+  void handle(hub_request& request);
   void handle(attach_request& r, moment now);
   void handle(admit_request& r, moment now);
   void handle(login_request& r, moment now);
@@ -113,6 +115,8 @@ class hub {
   // After state_: destroyed first, so its thread is joined before the state it answers goes.
   store::store_thread store_;
   milliseconds sweep_every_;
+  std::size_t turn_requests_;  // config::hub_turn_requests
+  milliseconds turn_time_;     // config::hub_turn_time
 };
 
 }  // namespace msgapp::server

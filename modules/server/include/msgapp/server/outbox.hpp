@@ -34,6 +34,9 @@ class outbox {
   };
   // Buffers one gather write takes at most (one writev per this many lines).
   static constexpr std::size_t max_gather = 64;
+  // Room an empty outbox takes for its first line: a turn that queues a few lines (a storm's
+  // presence, a busy relay) allocates once, not at 1, 2 and 4. Released once written.
+  static constexpr std::size_t first_reserve = 8;
   using gather_buffers = std::array<net::const_buffer, max_gather>;
 
   explicit outbox(std::size_t max_bytes) : max_bytes_(max_bytes) {}
