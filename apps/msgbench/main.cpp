@@ -229,7 +229,7 @@ int main(int argc, char** argv) {
   storm->add_option("--users", so.users, "users logging in during the storm")
       ->capture_default_str();
   storm->add_option("--in-flight", so.in_flight, "logins in flight")->capture_default_str();
-  storm->add_option("--online", so.connections, "users logged in first, before measuring")
+  storm->add_option("--online", so.connections, "accounts logged in first, before measuring")
       ->capture_default_str();
   storm
       ->add_option("--drain", so.drain_s,

@@ -166,7 +166,7 @@ msgapp::awaitable<run_result> presence_storm::run() {
   const auto& o = ctx_.opts;
   run_result result;
   report_header(result.rep, ctx_, o.workload);
-  result.rep.count("users", o.users);
+  result.rep.count("users", o.users);  // not protocol: a report key
   result.rep.count("online", o.connections);
   result.rep.count("in_flight", o.in_flight);
   task_group tasks(ctx_.ex);
