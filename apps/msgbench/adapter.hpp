@@ -18,6 +18,7 @@ enum class line_kind {
   ping,         // a keep-alive we must answer (text is the token)
   joined,       // we are now in the group (IRC: end of NAMES)
   left,         // another user went away (text is the user name); msgapp presence only
+  arrived,      // another user logged in (text is the user name); msgapp presence only
   closing,      // the server says it is closing the connection
   other,        // presence, greetings, notices: read and ignored
 };

@@ -73,6 +73,8 @@ class msgapp_adapter final : public protocol_adapter {
     if (v.word == words::msg) return {line_kind::direct, v.text};
     if (v.word == words::broadcast) return {line_kind::group, v.text};
     if (v.word == words::presence && v.text == words::logged_out) return {line_kind::left, v.from};
+    if (v.word == words::presence && v.text == words::logged_in)
+      return {line_kind::arrived, v.from};
     if (v.word == words::timeout || v.word == words::shutdown) return {line_kind::closing, line};
     return {line_kind::other, line};
   }

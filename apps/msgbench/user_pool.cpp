@@ -8,15 +8,16 @@ namespace msgbench {
 user_pool::user_pool(const bench_context& ctx, line_sink& sink)
     : ctx_(ctx), sink_(sink), guard_timer_(ctx.ex), tasks_(ctx.ex) {}
 
-msgapp::awaitable<std::size_t> user_pool::login_all(std::size_t n, std::size_t concurrency) {
-  conns_.resize(n);
-  next_login_ = 0;
+msgapp::awaitable<std::size_t> user_pool::login_range(std::size_t first, std::size_t last,
+                                                      std::size_t concurrency) {
+  if (conns_.size() < last) conns_.resize(last);
+  next_login_ = first;
   failed_ = 0;
   // A fixed number of workers pulling the next user keeps the logins in flight bounded;
   // ngircd's listen backlog of 10 loses connections beyond that.
   task_group workers(ctx_.ex);
-  for (std::size_t w = 0; w < std::max<std::size_t>(1, std::min(concurrency, n)); ++w)
-    workers.spawn(login_worker(n));
+  for (std::size_t w = 0; w < std::max<std::size_t>(1, std::min(concurrency, last - first)); ++w)
+    workers.spawn(login_worker(last));
   co_await workers.wait();
   co_return failed_;
 }
@@ -26,6 +27,7 @@ msgapp::awaitable<void> user_pool::login_worker(std::size_t n) {
     const std::size_t user = next_login_++;
     auto conn = std::make_shared<bench_conn>(ctx_.ex, ctx_.tls.get());
     conns_[user] = conn;
+    const auto start = bench_clock::now();
     if (auto ec = co_await conn->connect(ctx_.target,
                                          user == small_buffer_user_ ? small_buffer_bytes_ : 0)) {
       ++failed_;
@@ -42,6 +44,7 @@ msgapp::awaitable<void> user_pool::login_worker(std::size_t n) {
       conn->close();
       continue;
     }
+    sink_.on_logged_in(user, bench_clock::now() - start);
     tasks_.spawn(read_lines(conn, user));
   }
 }

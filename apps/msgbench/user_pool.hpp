@@ -3,6 +3,7 @@
 
 #include "bench_context.hpp"
 #include "task_group.hpp"
+#include "wake_signal.hpp"
 
 #include <cstddef>
 #include <memory>
@@ -18,6 +19,8 @@ class line_sink {
   virtual void on_closed(std::size_t /*user*/, asio::error_code /*ec*/) {}
   // The guard fired: wake every waiter so the workload can wind down.
   virtual void on_abort() {}
+  // `user` has logged in, `took` after its connect began (before its reader starts).
+  virtual void on_logged_in(std::size_t /*user*/, bench_clock::duration /*took*/) {}
 
  protected:
   ~line_sink() = default;
@@ -29,7 +32,12 @@ class user_pool {
 
   // Connects and logs in users 0..n-1 with at most `concurrency` logins in flight, then starts
   // a reader on each. Returns how many failed; first_error() says why the first one did.
-  msgapp::awaitable<std::size_t> login_all(std::size_t n, std::size_t concurrency);
+  msgapp::awaitable<std::size_t> login_all(std::size_t n, std::size_t concurrency) {
+    return login_range(0, n, concurrency);
+  }
+  // The same for users first..last-1, keeping those already logged in.
+  msgapp::awaitable<std::size_t> login_range(std::size_t first, std::size_t last,
+                                             std::size_t concurrency);
 
   // Gives `user`'s socket a SO_RCVBUF of `bytes` when it connects.
   void set_receive_buffer(std::size_t user, int bytes) {
