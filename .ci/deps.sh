@@ -9,6 +9,8 @@ msgapp_packages=(
   libssl-dev openssl             # TLS through asio::ssl; the openssl tool makes test certificates
   libsodium-dev                  # Argon2id password hashes
   libjemalloc-dev                # msgserver's allocator (returns freed memory to the system)
+  postgresql libpq-dev           # cluster mode's durable state (PostgreSQL 15, its C client)
+  redis-server redis-tools libhiredis-dev  # cluster mode's bus, leases and counters (Redis 7)
   catch2 clang-format            # tests, formatting check
   python3                        # .ci/check-protocol-words, .ci/check-doc-links
 )
