@@ -258,8 +258,8 @@ struct login_plan {
 
 // Refusals that may pass by themselves: the server is busy, not the user wrong.
 bool passing(const server_line& refusal) {
-  for (const auto busy :
-       {errc::login_busy, errc::server_full, errc::too_many_connections, errc::unavailable}) {
+  for (const auto busy : {errc::login_busy, errc::server_full, errc::too_many_connections,
+                          errc::unavailable, errc::cluster_unavailable}) {
     if (refusal.code == code_word(busy)) return true;
   }
   return false;

@@ -45,16 +45,24 @@ int main(int argc, char** argv) {
         plain, accounts->size(), options.credentials_path);
   }
 
-  auto storage = server::open_storage(options.store);
+  const bool cluster = !options.config.cluster_node.empty();
+  auto storage = cluster ? server::open_storage(store::postgres_options{options.postgres})
+                         : server::open_storage(options.store);
   if (!storage) {
     spdlog::critical("{}", storage.error());
     return 1;
   }
-  spdlog::info("state: {}",
-               options.store.in_memory
-                   ? std::string("in memory only (--in-memory)")
-                   : fmt::format("{}/ (sync {})", options.store.data_dir.string(),
-                                 options.store.sync == store::sync_mode::full ? "full" : "normal"));
+  if (cluster) {
+    spdlog::info("state: PostgreSQL; cluster node {} on Redis {}", options.config.cluster_node,
+                 options.config.cluster_redis);
+  } else {
+    spdlog::info(
+        "state: {}",
+        options.store.in_memory
+            ? std::string("in memory only (--in-memory)")
+            : fmt::format("{}/ (sync {})", options.store.data_dir.string(),
+                          options.store.sync == store::sync_mode::full ? "full" : "normal"));
+  }
 
   net::io_context io{1};
   server::server srv(io.get_executor(), options.config, *accounts, std::move(*storage));

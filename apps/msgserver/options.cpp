@@ -3,6 +3,7 @@
 #include "options.hpp"
 
 #include <msgapp/cli/command_line.hpp>
+#include <msgapp/redis/endpoint.hpp>
 
 #include <fmt/format.h>
 
@@ -15,6 +16,8 @@ namespace {
 constexpr const char* usage_line =
     "usage: msgserver <port> <block_duration> <timeout> [--credentials FILE] [--bind ADDR] "
     "[--data-dir DIR | --in-memory] [--sync normal|full] [--log-level LEVEL] [...]\n"
+    "       msgserver <port> <block_duration> <timeout> --cluster --node-id ID --redis URL "
+    "--postgres CONNINFO [...]\n"
     "       msgserver hash-password [USER]";
 
 constexpr cli::program msgserver{"msgserver", usage_line};
@@ -100,6 +103,23 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   app.add_option("--tls-handshakes", out.config.tls_handshakes,
                  "TLS handshakes in progress at once; a connection past them is closed")
       ->capture_default_str();
+  bool cluster = false;
+  app.add_flag("--cluster", cluster,
+               "run as one node of a cluster (docs/cluster.md): state in PostgreSQL, presence and "
+               "delivery between nodes through Redis; no local data directory");
+  app.add_option("--node-id", out.config.cluster_node,
+                 "cluster: this node's name, unique among the running nodes");
+  app.add_option("--redis", out.config.cluster_redis,
+                 "cluster: the shared Redis, redis://HOST:PORT or unix:PATH");
+  app.add_option("--postgres", out.postgres,
+                 "cluster: the shared PostgreSQL, a libpq connection string "
+                 "('host=... port=... dbname=... user=...')");
+  std::uint64_t lease_ms = static_cast<std::uint64_t>(out.config.cluster_lease.count());
+  app.add_option("--lease-ms", lease_ms,
+                 "cluster: a node that has not renewed its lease for this long is dead: its "
+                 "users are logged out by another node (it drops them itself before)")
+      ->check(CLI::Range(std::uint64_t{100}, std::uint64_t{3'600'000}))
+      ->capture_default_str();
   add_limit_options(app, out.config);
   bool unlimited = false;
   app.add_flag("--unlimited", unlimited,
@@ -121,6 +141,20 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
   const auto timeout_s = cli::whole_number(timeout, ten_years);
   if (!timeout_s) return usage_error("timeout must be a whole number of seconds");
 
+  if (cluster) {
+    if (out.config.cluster_node.empty() || out.config.cluster_redis.empty() || out.postgres.empty())
+      return usage_error("--cluster needs --node-id, --redis and --postgres");
+    if (out.config.cluster_node.find_first_of(" \t\n:") != std::string::npos)
+      return usage_error("--node-id must be one word, without ':'");
+    if (const auto where = redis::parse_url(out.config.cluster_redis); !where)
+      return usage_error(where.error());
+    if (dir->count() > 0 || out.store.in_memory)
+      return usage_error("--cluster keeps its state in PostgreSQL: no --data-dir or --in-memory");
+  } else if (!out.config.cluster_node.empty() || !out.config.cluster_redis.empty() ||
+             !out.postgres.empty()) {
+    return usage_error("--node-id, --redis and --postgres need --cluster");
+  }
+  out.config.cluster_lease = std::chrono::milliseconds(lease_ms);
   out.store.data_dir = data_dir;
   out.store.sync = sync == "full" ? store::sync_mode::full : store::sync_mode::normal;
   out.config.store_bytes = store_mb << 20;

@@ -13,6 +13,7 @@ namespace msgapp::apps {
 struct server_options {
   server::config config;
   store::sqlite_options store;  // msgapp-data/ in the working directory unless told otherwise
+  std::string postgres;  // cluster mode (config.cluster_node set): the shared database's conninfo
   std::string credentials_path = "credentials.txt";
   std::size_t credentials_bytes = server::default_credentials_bytes;  // --credentials-mb
   std::string log_level = "info";

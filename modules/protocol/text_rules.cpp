@@ -61,6 +61,8 @@ std::string_view code_word(errc code) {
       return "flooding";
     case errc::too_many_connections:
       return "too-many-connections";
+    case errc::cluster_unavailable:
+      return "cluster-unavailable";
   }
   return "error";
 }

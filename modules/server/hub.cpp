@@ -1,6 +1,8 @@
 // The hub coroutine: moves requests from the inbox into hub_state, and sweeps for time-outs.
 #include "msgapp/server/hub.hpp"
 
+#include <stdexcept>
+
 #include "msgapp/server/flush_list.hpp"
 
 namespace msgapp::server {
@@ -21,10 +23,47 @@ hub::hub(net::any_io_executor ex, const config& cfg, const credentials& accounts
       turn_time_(cfg.hub_turn_time) {
   for (const auto& [name, known] : accounts)
     if (known.hashed()) hashes_.emplace(name, known.hash());
+  if (!cfg.cluster_node.empty()) {
+    auto where = redis::parse_url(cfg.cluster_redis);  // (checked when the options were read)
+    if (!where) throw std::invalid_argument(where.error());
+    cluster::node_options options{cfg.cluster_node, std::move(*where), cfg.cluster_lease,
+                                  cfg.login_attempts, cfg.block_duration};
+    node_ = std::make_unique<cluster::node>(ex, std::move(options), node_handlers());
+    state_.join_cluster(node_->make_link());
+  }
 }
 
 awaitable<void> hub::run() {
-  co_await (serve() || sweep_periodically());
+  if (node_) {
+    co_await (serve() || sweep_periodically() || node_->run());
+  } else {
+    co_await (serve() || sweep_periodically());
+  }
+}
+
+// Like the store's answers: the node's news is applied directly, between two requests.
+cluster::node_handlers hub::node_handlers() {
+  cluster::node_handlers h;
+  h.claimed = [this](const cluster::login_claim& c, const cluster::claim_result& r) {
+    state_.claimed(c, r, moment::now());
+  };
+  h.remote = [this](std::vector<cluster::event> events) {
+    state_.remote(std::move(events), moment::now());
+  };
+  h.undelivered = [this](std::vector<cluster::event> events) {
+    state_.undelivered(std::move(events), moment::now());
+  };
+  h.view = [this](const auto& online_at, const auto& ports) { state_.view(online_at, ports); };
+  h.fence = [this] {
+    state_.fence(moment::now());
+    after_direct_call();
+  };
+  h.reaped = [this](const std::vector<std::string>& users) { state_.reaped(users, moment::now()); };
+  return h;
+}
+
+void hub::after_direct_call() {
+  if (done()) inbox_.close();
 }
 
 awaitable<void> hub::serve() {
@@ -56,6 +95,7 @@ awaitable<void> hub::serve() {
     flush_list::release(ex);
   }
   inbox_.close();  // sessions that post from now on are told at once that the hub is gone
+  if (node_) node_->stop();
 }
 
 // Handles up to `most` requests already in the inbox, without waiting, while the time is
@@ -90,8 +130,13 @@ void hub::handle(admit_request& r, moment now) {
   r.reply->try_send(net::error_code{}, state_.admit_login(r.id, now));
 }
 
+// In cluster mode the answer may come later, once Redis has answered the claim: the asking
+// session waits for it on its reply channel, which lives in its frame until then.
 void hub::handle(login_request& r, moment now) {
-  r.reply->try_send(net::error_code{}, state_.login(r.id, r.cmd, now, r.hashed));
+  auto* reply = r.reply;
+  state_.login(r.id, r.cmd, now, r.hashed, [reply](std::optional<std::string> user) {
+    reply->try_send(net::error_code{}, std::move(user));
+  });
 }
 
 void hub::handle(command_request& r, moment now) {

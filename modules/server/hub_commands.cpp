@@ -73,6 +73,17 @@ void hub_state::on(conn_state& c, const protocol::message_cmd& cmd, moment now) 
       return;
     }
     // The recipient stopped reading and is being cut off: keep the message for next time.
+  } else if (!to->remote_node.empty()) {
+    // Online on another node: handed to that node, which delivers it (or queues it, if the
+    // user has just left). Should nobody hear it there, it is queued here (undelivered()).
+    if (!cluster_ready()) return reply_cluster_unavailable(c, "the message was not delivered");
+    cluster_->to_node(to->remote_node,
+                      cluster::direct_message{c.user, cmd.to, wall(now), cmd.text});
+    if (!to->delivered_reply) {
+      to->delivered_reply = make_line(protocol::format(protocol::delivered_reply{cmd.to}));
+    }
+    send(c, to->delivered_reply);
+    return;
   }
   // Into the store. Each quota refuses the new message and touches nothing already stored.
   account& from = accounts_.at(c.user);
@@ -115,6 +126,18 @@ void hub_state::on(conn_state& c, const protocol::broadcast_cmd& cmd, moment now
       ++sent;
     }
   }
+  if (cluster_ready()) {
+    // Users on other nodes get it from their node; counted here from the view, by the same rule.
+    cluster_->to_all(cluster::broadcast{c.user, cluster_->node, wall(now), cmd.text});
+    for (const auto& [name, acc] : accounts_) {
+      if (acc.remote_node.empty()) continue;
+      if (acc.blocked.contains(c.user)) {
+        ++skipped;
+      } else {
+        ++sent;
+      }
+    }
+  }
   reached_ = sent;
   reply_ok(c, protocol::broadcast_reply{sent, skipped > 0});
 }
@@ -132,7 +155,8 @@ void hub_state::reply_users(conn_state& c, std::vector<std::string> names) {
 void hub_state::on(conn_state& c, const protocol::whoelse_cmd&, moment) {
   std::vector<std::string> names;
   for (const auto& [name, acc] : accounts_) {
-    if (acc.online && name != c.user && !acc.blocked.contains(c.user)) names.push_back(name);
+    const bool online = acc.online || !acc.remote_node.empty();
+    if (online && name != c.user && !acc.blocked.contains(c.user)) names.push_back(name);
   }
   reply_users(c, std::move(names));
 }
@@ -145,7 +169,7 @@ void hub_state::on(conn_state& c, const protocol::whoelsesince_cmd& cmd, moment 
   for (const auto& [name, acc] : accounts_) {
     if (name == c.user || acc.blocked.contains(c.user)) continue;
     const bool recent = acc.last_seen && now.wall - *acc.last_seen <= window;
-    if (acc.online || recent) names.push_back(name);
+    if (acc.online || !acc.remote_node.empty() || recent) names.push_back(name);
   }
   reply_users(c, std::move(names));
 }
@@ -160,6 +184,7 @@ void hub_state::on(conn_state& c, const protocol::block_cmd& cmd, moment) {
   }
   spdlog::info("{} blocked {}", c.user, cmd.user);
   write(store::set_blocked{c.user, cmd.user, true}, undo_block{c.user, cmd.user, true});
+  if (cluster_) cluster_->to_all(cluster::block_change{c.user, cmd.user, true});
   reply_when_committed(c, protocol::blocked_reply{cmd.user});
 }
 
@@ -171,6 +196,7 @@ void hub_state::on(conn_state& c, const protocol::unblock_cmd& cmd, moment) {
   }
   spdlog::info("{} unblocked {}", c.user, cmd.user);
   write(store::set_blocked{c.user, cmd.user, false}, undo_block{c.user, cmd.user, false});
+  if (cluster_) cluster_->to_all(cluster::block_change{c.user, cmd.user, false});
   reply_when_committed(c, protocol::unblocked_reply{cmd.user});
 }
 

@@ -77,8 +77,15 @@ std::optional<std::chrono::steady_clock::time_point> hub_state::admit_login(conn
 
 std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cmd, moment now,
                                             hash_check hashed) {
+  std::optional<std::string> result;
+  login(id, cmd, now, hashed, [&result](std::optional<std::string> user) { result = user; });
+  return result;  // (a single node answers at once)
+}
+
+void hub_state::login(conn_id id, const parsed_command& cmd, moment now, hash_check hashed,
+                      login_done done) {
   conn_state* c = find_connection(id);
-  if (c == nullptr || c->closing) return std::nullopt;
+  if (c == nullptr || c->closing) return done(std::nullopt);
   c->last_active = now.mono;
   c->idle_warned = false;
   std::optional<std::string> result;
@@ -98,6 +105,11 @@ std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cm
   } else if (account* acc = find_account(attempt->user); acc == nullptr) {
     throttle_.failed(c->address, now.mono);
     reply_unknown_user(*c, attempt->user);
+  } else if (cluster_ && claim_login(*c, *acc, *attempt, hashed, now, done)) {
+    // Redis decides: blocks, wrong passwords and "already online" are cluster-wide. The
+    // answer comes through claimed().
+    finish_turn(now);
+    return;
   } else if (acc->blocked_until > now.mono) {
     throttle_.failed(c->address, now.mono);
     const auto left = std::chrono::ceil<std::chrono::seconds>(acc->blocked_until - now.mono);
@@ -140,25 +152,42 @@ std::optional<std::string> hub_state::login(conn_id id, const parsed_command& cm
     acc->failed_logins = 0;
     reply_error(*c, errc::already_online, fmt::format("{} is already logged in", attempt->user));
   } else {
-    acc->failed_logins = 0;
-    acc->online = id;
     c->user = attempt->user;
-    write(store::record_login{c->user, wall(now)});
-    if (acc->queued == 0) {
-      reply_ok(*c, protocol::welcome_reply{c->user});
-    } else {
-      // Queued messages follow the welcome, oldest first, a page at a time from the store.
-      // The welcome waits for the first page, so nothing else reaches the client before it.
-      const auto welcome = make_line(protocol::format(protocol::welcome_reply{c->user}));
-      reply_when_committed(*c, welcome, welcome);
-      request_page(*c);
-    }
-    announce(c->user, protocol::presence_change::logged_in, now);
-    spdlog::info("{} logged in (connection {})", c->user, id);
+    accept_login(*c, *acc, now);
     result = c->user;
   }
   finish_turn(now);
-  return result;
+  done(std::move(result));
+}
+
+void hub_state::accept_login(conn_state& c, account& acc, moment now) {
+  acc.failed_logins = 0;
+  acc.online = c.id;
+  acc.remote_node.clear();
+  write(store::record_login{c.user, wall(now)},
+        cluster_ ? op_effect{undo_login{c.id}} : op_effect{});
+  const auto welcome = make_line(protocol::format(protocol::welcome_reply{c.user}));
+  if (cluster_) {
+    // Other nodes may have queued for this user since we last counted: always read the queue.
+    // The welcome waits for that read, and the login is undone if the database cannot be
+    // reached (nothing acknowledged may rest on a login the database never saw).
+    const protocol::error lost{errc::cluster_unavailable,
+                               "the server cannot reach its database just now; you are not "
+                               "logged in, try again shortly"};
+    reply_when_committed(c, welcome, make_line(protocol::format_error(lost)));
+    write(store::read_messages{c.user, c.delivered_up_to, cfg_.page_messages, cfg_.page_bytes},
+          page_for{c.id});
+    cluster_->to_all(cluster::presence{c.user, cluster_->node, true, wall(now), c.private_port});
+  } else if (acc.queued == 0) {
+    send(c, welcome);
+  } else {
+    // Queued messages follow the welcome, oldest first, a page at a time from the store.
+    // The welcome waits for the first page, so nothing else reaches the client before it.
+    reply_when_committed(c, welcome, welcome);
+    request_page(c);
+  }
+  announce(c.user, protocol::presence_change::logged_in, now);
+  spdlog::info("{} logged in (connection {})", c.user, c.id);
 }
 
 void hub_state::detach(conn_id id, std::string_view reason, moment now) {
@@ -294,6 +323,10 @@ std::string hub_state::forget_login(conn_state& c, moment now) {
   acc.offers.clear();
   c.private_port = 0;
   write(store::record_logout{user, wall(now)});
+  if (cluster_) {
+    cluster_->release(user);
+    cluster_->to_all(cluster::presence{user, cluster_->node, false, wall(now), 0});
+  }
   return user;
 }
 

@@ -113,11 +113,11 @@ void hub_state::release_held(conn_state& c) {
 
 void hub_state::committed(std::vector<store::outcome> outcomes, moment now) {
   for (auto& outcome : outcomes)
-    apply_outcome(outcome);
+    apply_outcome(outcome, now);
   finish_turn(now);
 }
 
-void hub_state::apply_outcome(store::outcome& outcome) {
+void hub_state::apply_outcome(store::outcome& outcome, moment now) {
   if (in_flight_.empty() || in_flight_.front().ticket != outcome.ticket) {
     spdlog::error("store answered batch {} out of order; ignored", outcome.ticket);
     return;
@@ -148,6 +148,13 @@ void hub_state::apply_outcome(store::outcome& outcome) {
     } else if (auto* d = std::get_if<uncount_deleted>(&effect); d && ok) {
       if (const auto* gone = std::get_if<store::deleted>(&(*outcome.results)[i]))
         forget_queued(d->recipient, *gone);
+    } else if (auto* u = std::get_if<undo_login>(&effect); u && !ok) {
+      // Cluster mode: the database did not record the login, so it did not happen. The held
+      // welcome goes out in its failed form (why), then the connection closes.
+      if (conn_state* c = find_connection(u->id); c != nullptr && !c->user.empty()) {
+        end_session(*c, "the database could not be reached", now);  // not protocol: the log's
+        close_gracefully(*c);
+      }
     } else if (auto* p = std::get_if<page_for>(&effect)) {
       conn_state* c = find_connection(p->id);
       const auto* pg = ok ? std::get_if<store::page>(&(*outcome.results)[i]) : nullptr;

@@ -34,8 +34,9 @@ enum class errc {
   login_busy,            // too many hashed passwords are being checked; the login was not tried
   flooding,              // held back by the command rate for flood_cutoff without a break: cut off
   too_many_connections,  // the client's address has as many connections open as it may
+  cluster_unavailable,   // cluster mode: Redis (or PostgreSQL) cannot be reached; nothing was done
 };
-inline constexpr errc last_errc = errc::too_many_connections;  // keep it the last code above
+inline constexpr errc last_errc = errc::cluster_unavailable;  // keep it the last code above
 
 // The word that follows `error ` on the wire, e.g. "unknown-user".
 std::string_view code_word(errc code);

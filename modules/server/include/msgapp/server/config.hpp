@@ -101,6 +101,12 @@ struct config {
   // hash_threads x 64 MiB. Logins past the queue are refused with login-busy, not queued.
   std::size_t hash_threads = 2;  // checks at the same time
   std::size_t hash_queue = 64;   // checks waiting for a thread
+
+  // Cluster mode (docs/cluster.md): several nodes sharing one Redis and one PostgreSQL.
+  // An empty node id: a single node.
+  std::string cluster_node;           // --node-id
+  std::string cluster_redis;          // --redis, a URL (redis://HOST:PORT or unix:PATH)
+  milliseconds cluster_lease{5'000};  // --lease-ms: a node silent this long is dead
 };
 
 // `msgserver --unlimited`, for load runs on a machine you own: lifts every rate limit and

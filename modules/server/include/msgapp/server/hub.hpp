@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include <msgapp/cluster/node.hpp>
 #include <msgapp/net.hpp>
 
 #include "msgapp/server/hub_state.hpp"
@@ -94,6 +95,9 @@ class hub {
   awaitable<void> serve();
   awaitable<void> sweep_periodically();
   void committed(std::vector<store::outcome> outcomes);
+  // Cluster mode: the node's news, applied like the store's answers (direct, between requests).
+  cluster::node_handlers node_handlers();
+  void after_direct_call();
   // Shutdown is complete, and no request is left to answer (a buffered attach must still be
   // refused, or its session would wait for ever).
   bool done() const { return state_.finished() && !inbox_.ready(); }
@@ -114,6 +118,8 @@ class hub {
   hub_state state_;
   // After state_: destroyed first, so its thread is joined before the state it answers goes.
   store::store_thread store_;
+  // Cluster mode only; after state_, so it goes first (its handlers call state_).
+  std::unique_ptr<cluster::node> node_;
   milliseconds sweep_every_;
   std::size_t turn_requests_;  // config::hub_turn_requests
   milliseconds turn_time_;     // config::hub_turn_time

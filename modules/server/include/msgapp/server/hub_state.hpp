@@ -21,6 +21,7 @@
 
 #include <tl/expected.hpp>
 
+#include "msgapp/cluster/events.hpp"
 #include "msgapp/protocol/command.hpp"
 #include "msgapp/protocol/error.hpp"
 #include "msgapp/protocol/event.hpp"
@@ -58,10 +59,16 @@ struct store_link {
   std::function<void(store::batch)> submit;  // never waits for the disk
 };
 
+// A login's answer: the user name once logged in, or nothing (the reply says why).
+using login_done = std::function<void(std::optional<std::string>)>;
+
 class hub_state {
  public:
   hub_state(config cfg, const credentials& accounts, token_source tokens, store_link store,
             moment now);
+  // Cluster mode (hub_cluster.cpp): from now on logins are claimed through `link`, and users
+  // on other nodes are reached through it. Before any connection attaches.
+  void join_cluster(cluster::link link);
 
   // A new connection. False (and the client told why) when the server is full or stopping,
   // or its address has as many connections as it may (config::connections_per_address).
@@ -80,6 +87,9 @@ class hub_state {
   // plain passwords.
   std::optional<std::string> login(conn_id id, const parsed_command& cmd, moment now,
                                    hash_check hashed = hash_check::not_done);
+  // The same, answering through `done`: at once, or in cluster mode once the claim is
+  // answered (claimed()). Called exactly once either way.
+  void login(conn_id id, const parsed_command& cmd, moment now, hash_check hashed, login_done done);
   // A line from a logged-in connection. Every outcome is one reply on its outbox. Returns
   // what it cost the sender's command_budget: 1, and for a broadcast 1 more per
   // broadcast_recipients_per_token users it reached (it costs every one of them).
@@ -95,6 +105,22 @@ class hub_state {
   void shut_down(moment now);
   // The store's answers, in ticket order: held replies go out, offline pages are delivered.
   void committed(std::vector<store::outcome> outcomes, moment now);
+
+  // ---- cluster mode (hub_cluster.cpp); each runs on the hub's thread between requests ----
+  // Redis's answer to a login's claim.
+  void claimed(const cluster::login_claim& claim, const cluster::claim_result& result, moment now);
+  // Events from other nodes, in the order they were published.
+  void remote(std::vector<cluster::event> events, moment now);
+  // Events for a node nobody heard (it is gone): direct messages take the offline path.
+  void undelivered(std::vector<cluster::event> events, moment now);
+  // Who is online on which other node, read afresh (after the bus was lost and regained).
+  void view(const std::vector<std::pair<std::string, std::string>>& online_at,
+            const std::vector<std::pair<std::string, std::uint16_t>>& ports);
+  // This node lost its lease: every logged-in user here is logged out (the janitor may have
+  // freed their names already), told why.
+  void fence(moment now);
+  // The janitor freed a dead node's users: their logouts are recorded (last seen).
+  void reaped(const std::vector<std::string>& users, moment now);
 
   bool stopping() const { return stopping_; }
   bool finished() const { return stopping_ && connections_.empty(); }
@@ -116,6 +142,10 @@ class hub_state {
     int failed_logins = 0;
     std::chrono::steady_clock::time_point blocked_until{};
     std::optional<conn_id> online;
+    // Cluster mode: the node this user is online on, when it is another one (empty: not
+    // there), and where their client takes private sessions.
+    std::string remote_node;
+    std::uint16_t remote_port = 0;
     std::optional<std::chrono::system_clock::time_point> last_seen;  // when last logged out
     shared_line delivered_reply;  // "ok delivered to <this user>", made once, shared by senders
   };
@@ -189,8 +219,11 @@ class hub_state {
   struct uncount_deleted {  // committed: the recipient's messages (and quotas) shrink
     std::string recipient;
   };
-  using op_effect =
-      std::variant<std::monostate, uncount_enqueue, undo_block, page_for, uncount_deleted>;
+  struct undo_login {  // cluster mode, failed: the database is out of reach, so is the login
+    conn_id id = 0;
+  };
+  using op_effect = std::variant<std::monostate, uncount_enqueue, undo_block, page_for,
+                                 uncount_deleted, undo_login>;
   struct in_flight {  // a batch handed to the store
     std::uint64_t ticket = 0;
     std::vector<op_effect> effects;  // one per operation
@@ -200,13 +233,30 @@ class hub_state {
   void write(store::operation op, op_effect effect = {});
   bool store_busy() const;  // too much is waiting for the store: refuse durable commands
   void flush_batch();       // hands the batch being built to the store (end of every entry)
-  void apply_outcome(store::outcome& outcome);
+  void apply_outcome(store::outcome& outcome, moment now);
   void release_held(conn_state& c);
   void request_page(conn_state& c);
   void deliver_page(conn_id id, const store::page& page);
   void forget_queued(std::string_view recipient, const store::deleted& gone);
   void load(const store::snapshot& loaded, moment now);
   store::wall_ms wall(moment now) const;
+  // The login succeeded (locally, or claimed in the cluster): welcome, queue, presence.
+  void accept_login(conn_state& c, account& acc, moment now);
+  // hub_cluster.cpp
+  bool claim_login(conn_state& c, account& acc, const protocol::login_cmd& attempt,
+                   hash_check hashed, moment now, login_done& done);
+  void on_remote(const cluster::direct_message& e, moment now);
+  void on_remote(const cluster::presence& e, moment now);
+  void on_remote(const cluster::broadcast& e, moment now);
+  void on_remote(const cluster::block_change& e, moment now);
+  void on_remote(const cluster::private_port& e, moment now);
+  void on_remote(const cluster::private_offer& e, moment now);
+  void on_remote(const cluster::private_ready& e, moment now);
+  // An offline message that came from (or could not reach) another node: queued within the
+  // quotas, with nobody to reply to.
+  void queue_from_cluster(const cluster::direct_message& m);
+  bool cluster_ready() const { return cluster_ && cluster_->ready(); }
+  void reply_cluster_unavailable(conn_state& c, std::string_view what);
   void end_session(conn_state& c, std::string_view reason, moment now);
   std::string forget_login(conn_state& c, moment now);  // returns who it was
   void close_gracefully(conn_state& c);                 // after its queued output
@@ -246,6 +296,8 @@ class hub_state {
   std::string cached_time_;
   bool stopping_ = false;
   std::chrono::steady_clock::time_point stop_deadline_{};
+  std::optional<cluster::link> cluster_;              // cluster mode only
+  std::unordered_map<conn_id, login_done> claiming_;  // logins waiting for their claim
 };
 
 }  // namespace msgapp::server

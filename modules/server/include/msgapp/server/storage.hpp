@@ -7,6 +7,7 @@
 #include <tl/expected.hpp>
 
 #include <msgapp/store/backend.hpp>
+#include <msgapp/store/postgres.hpp>
 #include <msgapp/store/sqlite.hpp>
 
 namespace msgapp::server {
@@ -19,5 +20,7 @@ struct storage {
 // Opens the SQLite store (a data directory, or memory) and reads its snapshot. Errors name
 // the path and say what is wrong; nothing is changed on the way out.
 tl::expected<storage, std::string> open_storage(const store::sqlite_options& options);
+// Cluster mode: the shared PostgreSQL database (no local directory).
+tl::expected<storage, std::string> open_storage(const store::postgres_options& options);
 
 }  // namespace msgapp::server
