@@ -159,9 +159,10 @@ void hub_state::apply_outcome(store::outcome& outcome, moment now) {
       conn_state* c = find_connection(p->id);
       const auto* pg = ok ? std::get_if<store::page>(&(*outcome.results)[i]) : nullptr;
       if (c != nullptr && pg != nullptr) {  // (if not, the messages stay for the next login)
-        // The lines held for this batch (the welcome) go out before the page.
+        // The page goes right after the lines held for this batch (the welcome), ahead of
+        // the live lines that came meanwhile and wait behind them.
+        deliver_page(p->id, *pg, batch.ticket);
         release_held(*c);
-        deliver_page(p->id, *pg);
       }
     }
   }
@@ -199,14 +200,27 @@ void hub_state::request_page(conn_state& c) {
         page_for{c.id});
 }
 
-void hub_state::deliver_page(conn_id id, const store::page& page) {
+void hub_state::deliver_page(conn_id id, const store::page& page, std::uint64_t ticket) {
   conn_state* c = find_connection(id);
   if (c == nullptr || c->closing || c->user.empty()) return;
+  // Lines still held (live ones that arrived while the page was read) go after the page.
+  auto at = c->held.begin();
+  while (at != c->held.end() && at->ticket == ticket)
+    ++at;
   for (const auto& m : page.messages) {
     const auto time = protocol::format_time(from_wall(m.sent_at));
-    auto line = c->receipts ? protocol::format_stored(time, m.from, m.id, m.text)
-                            : protocol::format_offline(time, m.from, m.text);
-    if (!send(*c, make_line(std::move(line)))) return;  // cut off: the rest stays stored
+    auto line = make_line(c->receipts ? protocol::format_stored(time, m.from, m.id, m.text)
+                                      : protocol::format_offline(time, m.from, m.text));
+    if (c->held.empty()) {
+      if (!send(*c, std::move(line))) return;  // cut off: the rest stays stored
+    } else {
+      c->held_bytes += line->size();
+      at = c->held.insert(at, held_line{0, line, line}) + 1;
+      if (c->held_bytes > cfg_.outbox_bytes) {
+        too_slow_.push_back(c->id);
+        return;
+      }
+    }
     c->delivered_up_to = m.id;
   }
   // Without receipts, a message handed to the connection counts as delivered (protocol 1).

@@ -256,3 +256,19 @@ TEST_CASE_METHOD(hub_fixture, "login history older than its retention is forgott
   hub.command(a, cmd("whoelsesince 999999"), at(2h));
   CHECK(pa->last() == "ok users");  // bob was seen 2 h ago, past the 1 h kept
 }
+
+// Live lines that arrive while the first page is being read wait behind the welcome; the page
+// goes between them, so each sender's messages arrive in the order they were sent.
+TEST_CASE_METHOD(hub_fixture,
+                 "messages sent while a login reads its queue arrive after the queue") {
+  auto [a, pa] = login("alice");
+  hub.command(a, cmd("message bob first"), at(1s));  // bob is offline: queued
+  auto [b, pb] = connect(2s);
+  REQUIRE(state.login(b, cmd("login bob b"), at(2s)) == "bob");
+  REQUIRE_FALSE(submitted.empty());                     // the first page is being read
+  state.command(a, cmd("message bob second"), at(2s));  // live, while the page is read
+  settle(at(2s));
+  CHECK(lines_after(*pb, 0) == std::vector<std::string>{"ok welcome bob",
+                                                        "offline 2023-11-14T22:13:21Z alice first",
+                                                        "msg 2023-11-14T22:13:22Z alice second"});
+}

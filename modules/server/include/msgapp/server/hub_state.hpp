@@ -236,7 +236,7 @@ class hub_state {
   void apply_outcome(store::outcome& outcome, moment now);
   void release_held(conn_state& c);
   void request_page(conn_state& c);
-  void deliver_page(conn_id id, const store::page& page);
+  void deliver_page(conn_id id, const store::page& page, std::uint64_t ticket);
   void forget_queued(std::string_view recipient, const store::deleted& gone);
   void load(const store::snapshot& loaded, moment now);
   store::wall_ms wall(moment now) const;
