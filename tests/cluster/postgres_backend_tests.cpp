@@ -1,21 +1,19 @@
-// The PostgreSQL backend against the fixture's real server, a fresh database per test: what
-// tests/store/backend_tests.cpp checks for SQLite, plus what sharing one database between
-// nodes, and losing the connection, must do.
+// The PostgreSQL backend against the fixture's real server, a fresh database per test: the
+// checks SQLite passes too (tests/store/backend_checks.hpp), plus what sharing one database
+// between nodes, and losing the connection, must do.
 #include <chrono>
 #include <map>
 #include <string>
 
 #include <msgapp/store/postgres.hpp>
 
-#include "../store/store_support.hpp"
+#include "../store/backend_checks.hpp"
 #include "engines.hpp"
 
 namespace {
 
 using namespace store_test;
 using store::enqueue_message;
-using store::page;
-using store::sender_total;
 using store::stored_message;
 
 std::unique_ptr<store::backend> open_pg(const std::string& conninfo) {
@@ -26,15 +24,17 @@ std::unique_ptr<store::backend> open_pg(const std::string& conninfo) {
   return std::move(*db);
 }
 
-// One node's backend on a database of its own; reopen() is a node restarting.
-struct subject {
-  subject() : conninfo(cluster_test::fresh_database()), db(open_pg(conninfo)) {}
-  void reopen() {
-    db.reset();
-    db = open_pg(conninfo);
+// One node's backend on a database of its own; reopen() is the node restarting.
+struct subject : reopenable {
+  subject() : conninfo(cluster_test::fresh_database()), db_(open_pg(conninfo)) {}
+  store::backend& db() override { return *db_; }
+  void reopen() override {
+    db_.reset();
+    db_ = open_pg(conninfo);
   }
+  void close() { db_.reset(); }
   std::string conninfo;
-  std::unique_ptr<store::backend> db;
+  std::unique_ptr<store::backend> db_;
 };
 
 // Runs SQL as another client would (an operator, or a failure being staged).
@@ -48,13 +48,6 @@ std::string sql(const std::string& conninfo, const std::string& statement) {
   return status == PGRES_TUPLES_OK && PQntuples(r.get()) > 0 ? PQgetvalue(r.get(), 0, 0) : "";
 }
 
-std::vector<store::message_id> ids(const page& p) {
-  std::vector<store::message_id> out;
-  for (const auto& m : p.messages)
-    out.push_back(m.id);
-  return out;
-}
-
 std::vector<store::outcome> apply(store::backend& db, std::vector<store::batch> batches) {
   return db.apply(std::span(batches));
 }
@@ -63,114 +56,52 @@ std::vector<store::outcome> apply(store::backend& db, std::vector<store::batch> 
 
 TEST_CASE("postgres: queued messages are read in pages, deleted with per-sender totals, and kept") {
   subject s;
-  apply_ok(*s.db, {enqueue_message{"bob", "alice", 1000, "one"},
-                   enqueue_message{"bob", "carol", 2000, "two!"}});
-  apply_ok(*s.db, {enqueue_message{"bob", "alice", 3000, "h\xc3\xa9llo"},  // 6 bytes, 5 letters
-                   enqueue_message{"alice", "bob", 4000, "x"}});
-  s.reopen();
-
-  const page first = read_page(*s.db, "bob", 0, 2, 1000);
-  CHECK(first.messages ==
-        std::vector<stored_message>{{1, "alice", 1000, "one"}, {2, "carol", 2000, "two!"}});
-  CHECK(first.more);
-  const page rest = read_page(*s.db, "bob", 2, 10, 1000);
-  CHECK(rest.messages == std::vector<stored_message>{{3, "alice", 3000, "h\xc3\xa9llo"}});
-  CHECK_FALSE(rest.more);
-
-  // max_bytes: as many as fit, but always at least one.
-  CHECK(ids(read_page(*s.db, "bob", 0, 10, 7)) == std::vector<store::message_id>{1, 2});
-  CHECK(read_page(*s.db, "bob", 0, 10, 7).more);
-  CHECK(ids(read_page(*s.db, "bob", 0, 10, 6)) == std::vector<store::message_id>{1});
-  CHECK(ids(read_page(*s.db, "bob", 2, 10, 1)) == std::vector<store::message_id>{3});
-  CHECK_FALSE(read_page(*s.db, "bob", 2, 10, 1).more);
-  CHECK(read_page(*s.db, "nobody", 0, 10, 1000) == page{});
-
-  auto totals = load_ok(*s.db, 5000);
-  CHECK(totals.queues == std::vector<store::queue_total>{{"alice", 1, 1}, {"bob", 3, 13}});
-  CHECK(totals.senders ==
-        std::vector<sender_total>{{"alice", 2, 9}, {"bob", 1, 1}, {"carol", 1, 4}});
-
-  auto gone = apply_ok(*s.db, {store::delete_messages{"bob", 2}});
-  CHECK(std::get<store::deleted>(gone[0]).by_sender ==
-        std::vector<sender_total>{{"alice", 1, 3}, {"carol", 1, 4}});
-  s.reopen();
-  CHECK(ids(read_page(*s.db, "bob", 0, 10, 1000)) == std::vector<store::message_id>{3});
-  CHECK(ids(read_page(*s.db, "alice", 0, 10, 1000)) == std::vector<store::message_id>{4});
-  totals = load_ok(*s.db, 6000);
-  CHECK(totals.queues == std::vector<store::queue_total>{{"alice", 1, 1}, {"bob", 1, 6}});
-  CHECK(totals.senders == std::vector<sender_total>{{"alice", 1, 6}, {"bob", 1, 1}});
+  check_pages_totals_and_deletes(s);
 }
 
 TEST_CASE("postgres: a message id is never reused, even after the highest is deleted") {
   subject s;
-  apply_ok(*s.db,
-           {enqueue_message{"bob", "alice", 1, "a"}, enqueue_message{"bob", "alice", 2, "b"}});
-  apply_ok(*s.db, {store::delete_messages{"bob", 2}});
-  s.reopen();
-  apply_ok(*s.db, {enqueue_message{"bob", "alice", 3, "c"}});
-  CHECK(ids(read_page(*s.db, "bob", 0, 10, 1000)) == std::vector<store::message_id>{3});
+  check_ids_never_reused(s);
 }
 
 TEST_CASE("postgres: reads see the changes before them in the same batch") {
   subject s;
-  store::read_messages read{"bob", 0, 10, 1000};
-  auto results = apply_ok(*s.db, {enqueue_message{"bob", "alice", 1, "a"}, read,
-                                  store::delete_messages{"bob", 1}, read});
-  CHECK(ids(std::get<page>(results[1])) == std::vector<store::message_id>{1});
-  CHECK(std::get<page>(results[3]) == page{});
-  CHECK(std::holds_alternative<store::no_result>(results[0]));
+  check_reads_see_their_batch(s);
 }
 
 TEST_CASE("postgres: blocks and login blocks are kept, and lifted or expired ones are not loaded") {
   subject s;
-  apply_ok(*s.db,
-           {store::set_blocked{"alice", "mallory", true},
-            store::set_blocked{"bob", "mallory", true}, store::set_blocked{"alice", "bob", true},
-            store::set_blocked{"alice", "mallory", true}});  // twice is once
-  apply_ok(*s.db, {store::set_blocked{"alice", "bob", false},
-                   store::set_blocked{"carol", "dave", false}});  // never blocked: nothing
-  apply_ok(*s.db, {store::set_login_block{"mallory", 5000}, store::set_login_block{"eve", 1000},
-                   store::set_login_block{"carol", 9000}, store::set_login_block{"dave", 3000}});
-  apply_ok(*s.db, {store::set_login_block{"carol", 0}, store::set_login_block{"dave", 7000}});
-  s.reopen();
-  const auto loaded = load_ok(*s.db, 2000);
-  using pair = std::pair<std::string, std::string>;
-  CHECK(loaded.blocks == std::vector<pair>{{"alice", "mallory"}, {"bob", "mallory"}});
-  REQUIRE(loaded.login_blocks.size() == 2);
-  CHECK(loaded.login_blocks[0].user == "dave");
-  CHECK(loaded.login_blocks[0].until == 7000);
-  CHECK(loaded.login_blocks[1].user == "mallory");
-  CHECK(loaded.login_blocks[1].until == 5000);
+  check_blocks_and_login_blocks(s);
 }
 
 TEST_CASE("postgres: login history gives last seen, and load leaves open logins open") {
   subject s;
-  apply_ok(*s.db, {store::record_login{"alice", 100}, store::record_login{"bob", 150}});
-  apply_ok(*s.db, {store::record_logout{"alice", 200}, store::record_logout{"bob", 250}});
-  apply_ok(*s.db, {store::record_login{"alice", 300}});  // online on some node
+  apply_ok(s.db(), {store::record_login{"alice", 100}, store::record_login{"bob", 150}});
+  apply_ok(s.db(), {store::record_logout{"alice", 200}, store::record_logout{"bob", 250}});
+  apply_ok(s.db(), {store::record_login{"alice", 300}});  // online on some node
   s.reopen();
   using seen = std::vector<std::pair<std::string, store::wall_ms>>;
-  CHECK(load_ok(*s.db, 1000).last_seen == seen{{"alice", 200}, {"bob", 250}});
+  CHECK(load_ok(s.db(), 1000).last_seen == seen{{"alice", 200}, {"bob", 250}});
 
   // Retention keeps the open login; the janitor's record_logout closes it later.
-  apply_ok(*s.db, {store::forget_logins_before{260}});
-  CHECK(load_ok(*s.db, 2000).last_seen == seen{});
-  apply_ok(*s.db, {store::record_logout{"alice", 2500}});
+  apply_ok(s.db(), {store::forget_logins_before{260}});
+  CHECK(load_ok(s.db(), 2000).last_seen == seen{});
+  apply_ok(s.db(), {store::record_logout{"alice", 2500}});
   s.reopen();
-  CHECK(load_ok(*s.db, 3000).last_seen == seen{{"alice", 2500}});
-  apply_ok(*s.db, {store::record_login{"bob", 4000}, store::record_logout{"bob", 4500}});
-  CHECK(load_ok(*s.db, 5000).last_seen == seen{{"alice", 2500}, {"bob", 4500}});
+  CHECK(load_ok(s.db(), 3000).last_seen == seen{{"alice", 2500}});
+  apply_ok(s.db(), {store::record_login{"bob", 4000}, store::record_logout{"bob", 4500}});
+  CHECK(load_ok(s.db(), 5000).last_seen == seen{{"alice", 2500}, {"bob", 4500}});
 }
 
 TEST_CASE("postgres: a database gets a random id when it is made, and keeps it") {
   subject s;
-  const auto id = load_ok(*s.db, 0).database_id;
+  const auto id = load_ok(s.db(), 0).database_id;
   CHECK(id.size() == 32);
   CHECK(id.find_first_not_of("0123456789abcdef") == std::string::npos);
   s.reopen();
-  CHECK(load_ok(*s.db, 0).database_id == id);
+  CHECK(load_ok(s.db(), 0).database_id == id);
   subject other;
-  CHECK(load_ok(*other.db, 0).database_id != id);
+  CHECK(load_ok(other.db(), 0).database_id != id);
 }
 
 TEST_CASE("postgres: a failing batch fails alone, and the others in the transaction commit") {
@@ -180,7 +111,7 @@ TEST_CASE("postgres: a failing batch fails alone, and the others in the transact
                                      {enqueue_message{"bob", "alice", 2, "kept out"},
                                       enqueue_message{"bob", "alice", 3, "not UTF-8: \xff"}}},
                                     {3, {enqueue_message{"bob", "carol", 4, "third"}}}};
-  const auto outcomes = apply(*s.db, batches);
+  const auto outcomes = apply(s.db(), batches);
   REQUIRE(outcomes.size() == 3);
   CHECK(outcomes[0].ticket == 1);
   CHECK(outcomes[0].results.has_value());
@@ -188,7 +119,7 @@ TEST_CASE("postgres: a failing batch fails alone, and the others in the transact
   CHECK_THAT(outcomes[1].results.error(), Catch::StartsWith("PostgreSQL: "));
   CHECK(outcomes[2].ticket == 3);
   CHECK(outcomes[2].results.has_value());
-  const auto queued = read_page(*s.db, "bob", 0, 10, 1000).messages;
+  const auto queued = read_page(s.db(), "bob", 0, 10, 1000).messages;
   REQUIRE(queued.size() == 2);
   CHECK(queued[0].text == "first");
   CHECK(queued[1].text == "third");
@@ -198,12 +129,12 @@ TEST_CASE("postgres: a failing batch fails alone, and the others in the transact
 TEST_CASE("postgres: two nodes on one database see each other's messages and blocks") {
   subject node1;
   auto node2 = open_pg(node1.conninfo);
-  apply_ok(*node1.db, {enqueue_message{"bob", "alice", 1, "from node1"}});
+  apply_ok(node1.db(), {enqueue_message{"bob", "alice", 1, "from node1"}});
   apply_ok(*node2, {enqueue_message{"bob", "carol", 2, "from node2"},
                     store::set_blocked{"bob", "mallory", true}});
-  apply_ok(*node1.db, {enqueue_message{"bob", "alice", 3, "node1 again"}});
+  apply_ok(node1.db(), {enqueue_message{"bob", "alice", 3, "node1 again"}});
 
-  for (auto* db : {node1.db.get(), node2.get()}) {
+  for (auto* db : {&node1.db(), node2.get()}) {
     const auto queued = read_page(*db, "bob", 0, 10, 1000).messages;
     REQUIRE(queued.size() == 3);
     CHECK(queued[0].text == "from node1");
@@ -213,12 +144,12 @@ TEST_CASE("postgres: two nodes on one database see each other's messages and blo
     CHECK(queued[1].id < queued[2].id);
   }
   using pair = std::pair<std::string, std::string>;
-  CHECK(load_ok(*node1.db, 0).blocks == std::vector<pair>{{"bob", "mallory"}});
-  CHECK(load_ok(*node1.db, 0).database_id == load_ok(*node2, 0).database_id);
+  CHECK(load_ok(node1.db(), 0).blocks == std::vector<pair>{{"bob", "mallory"}});
+  CHECK(load_ok(node1.db(), 0).database_id == load_ok(*node2, 0).database_id);
 
   // Deleted on one node, gone for the other; ids go on increasing across both.
   apply_ok(*node2, {store::delete_messages{"bob", 2}});
-  apply_ok(*node1.db, {enqueue_message{"bob", "dave", 4, "later"}});
+  apply_ok(node1.db(), {enqueue_message{"bob", "dave", 4, "later"}});
   const auto left = read_page(*node2, "bob", 0, 10, 1000).messages;
   REQUIRE(left.size() == 2);
   CHECK(left[0].text == "node1 again");
@@ -256,7 +187,7 @@ TEST_CASE("postgres: an enqueue waits for another node's transaction on the same
 
 TEST_CASE("postgres: a killed connection fails the next apply clearly, and the one after works") {
   subject s;
-  apply_ok(*s.db, {enqueue_message{"bob", "alice", 1, "before"}});
+  apply_ok(s.db(), {enqueue_message{"bob", "alice", 1, "before"}});
   const auto database = sql(s.conninfo, "SELECT current_database()");
   const auto admin = cluster_test::postgres_conninfo();
   CHECK(
@@ -265,7 +196,7 @@ TEST_CASE("postgres: a killed connection fails the next apply clearly, and the o
 
   std::vector<store::batch> lost{{7, {enqueue_message{"bob", "alice", 2, "during"}}},
                                  {8, {store::set_blocked{"bob", "mallory", true}}}};
-  const auto failed = apply(*s.db, lost);
+  const auto failed = apply(s.db(), lost);
   REQUIRE(failed.size() == 2);
   for (const auto& o : failed) {
     REQUIRE_FALSE(o.results.has_value());
@@ -274,12 +205,12 @@ TEST_CASE("postgres: a killed connection fails the next apply clearly, and the o
   CHECK(failed[0].ticket == 7);
   CHECK(failed[1].ticket == 8);
 
-  apply_ok(*s.db, {enqueue_message{"bob", "alice", 3, "after"}});
-  const auto queued = read_page(*s.db, "bob", 0, 10, 1000).messages;
+  apply_ok(s.db(), {enqueue_message{"bob", "alice", 3, "after"}});
+  const auto queued = read_page(s.db(), "bob", 0, 10, 1000).messages;
   REQUIRE(queued.size() == 2);
   CHECK(queued[0].text == "before");
   CHECK(queued[1].text == "after");
-  CHECK(load_ok(*s.db, 0).blocks.empty());
+  CHECK(load_ok(s.db(), 0).blocks.empty());
 }
 
 TEST_CASE("postgres: open_postgres with a bad conninfo or an unreachable server is a clear error") {
@@ -322,7 +253,7 @@ TEST_CASE("postgres: a conninfo in URI form works too (the time-outs are added t
 
 TEST_CASE("postgres: a database made by a newer msgapp is refused") {
   subject s;
-  s.db.reset();
+  s.close();
   sql(s.conninfo, "UPDATE msgapp_meta SET value = '99' WHERE key = 'schema_version'");
   store::postgres_options options;
   options.conninfo = s.conninfo;
