@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <deque>
+#include <exception>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +37,7 @@ inline constexpr milliseconds lease{600};  // --lease-ms of every node
 inline constexpr milliseconds cross_node_deadline = 5s;
 inline constexpr milliseconds crash_deadline = 10 * lease;  // a dead node's users freed
 inline constexpr milliseconds recovery_deadline = 15s;      // after an engine came back
+inline constexpr milliseconds shutdown_deadline = 3s;       // SIGTERM to exit
 // How long a line that must not come is waited for; short, as it is waited in full.
 inline constexpr milliseconds quiet_window = 1s;
 
@@ -163,6 +167,7 @@ class cluster {
       start(node);
   }
   ~cluster() {
+    if (std::uncaught_exceptions() > 0) show_logs();  // a REQUIRE failed: say what nodes said
     for (auto& n : nodes_)
       n.proc.reset();  // the nodes go before Redis and their directory
   }
@@ -210,14 +215,19 @@ class cluster {
   std::uint16_t port(int node) const { return at(node).port; }
   redis_server& redis() { return redis_; }
 
-  // What the nodes wrote on stderr so far, for a failing test's message.
-  std::string logs() const {
-    std::string all;
+  // Stops the nodes still running (SIGTERM) and prints the end of what each wrote on stderr,
+  // for the log of a failed test.
+  void show_logs() {
+    constexpr std::size_t tail = 4096;
     for (int node = 1; node <= node_count; ++node) {
-      const auto& p = at(node).proc;
-      if (p) all += node_id(node) + " stderr:\n" + p->err() + "\n";
+      auto& p = nodes_[static_cast<std::size_t>(node - 1)].proc;  // no REQUIRE: a destructor
+      if (!p) continue;
+      p->signal(SIGTERM);
+      p->wait(shutdown_deadline);  // reads its output to the end
+      const auto& err = p->err();
+      std::cerr << "---- " << node_id(node) << " stderr (last " << tail << " bytes):\n"
+                << (err.size() > tail ? err.substr(err.size() - tail) : err) << "\n";
     }
-    return all;
   }
 
   // A connection to node `node` that has read the greeting.
