@@ -91,6 +91,7 @@ TEST_CASE("a message from a user on node1 reaches a user on node2", "[cluster]")
   cluster c;
   const auto alice = c.login(1, "alice");
   const auto bob = c.login(2, "bob");
+  REQUIRE(alice->expect("bob logged in"));  // node1 knows where bob is
   CHECK(alice->ask("message bob hello across nodes") == "ok delivered to bob");
   const auto got = bob->expect("alice hello across nodes");
   REQUIRE(got);
@@ -142,6 +143,8 @@ TEST_CASE("a broadcast from node1 reaches users on node2 and node3", "[cluster]"
   const auto bob = c.login(2, "bob");
   const auto dave = c.login(2, "dave");
   const auto carol = c.login(3, "carol");
+  for (const char* user : {"eve", "bob", "dave", "carol"})
+    REQUIRE(alice->expect(std::string(user) + " logged in"));  // node1 knows who is online
   REQUIRE(dave->ask("block alice") == "ok blocked alice");
   wait_until_hidden(*alice, "dave");
 
@@ -207,6 +210,7 @@ TEST_CASE("1000 numbered messages across nodes arrive in order, once", "[cluster
   cluster c({"--command-rate", "0"});  // the rate limit is single-node behaviour, tested there
   const auto alice = c.login(1, "alice");
   const auto bob = c.login(2, "bob");
+  REQUIRE(alice->expect("bob logged in"));  // node1 knows where bob is
   for (int i = 1; i <= n; ++i)
     alice->send("message bob " + numbered("n", i));
   alice->send("message bob done");
@@ -266,6 +270,7 @@ TEST_CASE("a login racing a flood across nodes loses nothing and duplicates noth
   // Nothing delivered is still queued: a login with a queue holds its welcome until the first
   // page, so a page would come before the reply to the round trip after it.
   log_out(*bob, "bob");
+  REQUIRE(alice->expect("bob logged out"));  // the cluster has let him go
   const auto again = c.login(3, "bob");
   again->send("whoelse");
   for (;;) {
@@ -309,6 +314,7 @@ TEST_CASE("after a Redis restart the nodes recover by themselves", "[cluster]") 
   cluster c;
   const auto alice = c.login(1, "alice");
   const auto bob = c.login(2, "bob");
+  REQUIRE(alice->expect("bob logged in"));
   REQUIRE(alice->ask("message bob before") == "ok delivered to bob");
   REQUIRE(bob->expect("alice before"));
 
