@@ -437,3 +437,19 @@ TEST_CASE("redis: a client destroyed with commands pending calls none of them ba
   CHECK(inside == 1);
   CHECK(owner == nullptr);
 }
+
+TEST_CASE("redis: a peer that closes under a write fails the command, no SIGPIPE", "[redis]") {
+  msgapp::test::temp_dir dir("msgapp-redis-peer");
+  net::io_context io{1};
+  const auto path = dir.path_of("closing.sock");
+  net::local::stream_protocol::acceptor acceptor(io, net::local::stream_protocol::endpoint(path));
+  client_fixture f(io, "unix:" + path, {.reconnect_delay = 1000ms});
+  REQUIRE(run_until(io, [&] { return f.c.connected(); }));
+  acceptor.accept().close();  // gone before the client has read anything
+  std::optional<redis::result> got;
+  f.c.command({"PING"}, [&](redis::result r) { got = std::move(r); });
+  REQUIRE(run_until(io, [&] { return got.has_value(); }));
+  REQUIRE_FALSE(got->has_value());
+  CHECK(got->error().starts_with("connection lost"));
+  CHECK(f.states == std::vector<bool>{true, false});
+}
