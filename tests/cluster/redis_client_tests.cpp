@@ -146,6 +146,13 @@ TEST_CASE("redis: SET, GET, INCR, and nil, array and error replies", "[redis]") 
   must(call(io, f.c, {"SET", "binary", binary}));
   CHECK(must(call(io, f.c, {"GET", "binary"})).text == binary);
 
+  // Larger than the socket buffers and hiredis's 16 KiB reads: partial writes, many reads.
+  std::string big(3 << 20, 'x');
+  for (std::size_t i = 0; i < big.size(); i += 4096)
+    big[i] = static_cast<char>('a' + i % 26);
+  must(call(io, f.c, {"SET", "big", big}));
+  CHECK(must(call(io, f.c, {"GET", "big"})).text == big);
+
   const auto one = must(call(io, f.c, {"INCR", "counter"}));
   CHECK(one.type == kind::integer);
   CHECK(one.integer == 1);
@@ -451,5 +458,31 @@ TEST_CASE("redis: a peer that closes under a write fails the command, no SIGPIPE
   REQUIRE(run_until(io, [&] { return got.has_value(); }));
   REQUIRE_FALSE(got->has_value());
   CHECK(got->error().starts_with("connection lost"));
+  CHECK(f.states == std::vector<bool>{true, false});
+}
+
+TEST_CASE("redis: over TCP, with a stand-in server that answers one PING", "[redis]") {
+  net::io_context io{1};
+  msgapp::tcp::acceptor acceptor(io, {net::ip::make_address("127.0.0.1"), 0});
+  const auto port = acceptor.local_endpoint().port();
+  msgapp::tcp::socket peer(io);
+  bool accepted = false;
+  acceptor.async_accept(peer, [&](std::error_code ec) { accepted = !ec; });
+  client_fixture f(io, "redis://127.0.0.1:" + std::to_string(port));
+  REQUIRE(run_until(io, [&] { return f.c.connected() && accepted; }));
+
+  std::optional<redis::result> got;
+  f.c.command({"PING"}, [&](redis::result r) { got = std::move(r); });
+  const std::string expected = "*1\r\n$4\r\nPING\r\n";
+  REQUIRE(run_until(io, [&] { return peer.available() >= expected.size(); }));
+  std::string request(expected.size(), '\0');
+  net::read(peer, net::buffer(request));
+  CHECK(request == expected);
+  net::write(peer, net::buffer(std::string("+PONG\r\n")));
+  REQUIRE(run_until(io, [&] { return got.has_value(); }));
+  CHECK(must(*got).text == "PONG");
+
+  peer.close();
+  REQUIRE(run_until(io, [&] { return f.states.size() == 2; }));
   CHECK(f.states == std::vector<bool>{true, false});
 }
