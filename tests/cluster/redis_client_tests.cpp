@@ -359,6 +359,40 @@ TEST_CASE("redis: a server that never answers makes commands time out", "[redis]
     CHECK(r.error() == "timed out: no reply from redis at unix:" + path + " within 150 ms");
   }
   CHECK(f.states == std::vector<bool>{true, false});
+
+  // A subscriber there never gets its confirmation, and its check counts the connection lost.
+  redis::subscriber sub(io.get_executor(), where("unix:" + path), {.command_timeout = 100ms});
+  std::vector<bool> sub_states;
+  sub.on_state([&](bool up) { sub_states.push_back(up); });
+  sub.subscribe({"bus"});
+  sub.start();
+  REQUIRE(run_until(io, [&] { return !sub_states.empty(); }));
+  CHECK(sub_states == std::vector<bool>{false});
+}
+
+TEST_CASE("redis: a quiet subscriber stays subscribed (its PINGs are answered)", "[redis]") {
+  cluster_test::redis_server server;
+  net::io_context io{1};
+  redis::subscriber sub(io.get_executor(), where(server.url()), {.command_timeout = 100ms});
+  std::vector<bool> states;
+  std::vector<std::string> messages;
+  sub.on_state([&](bool up) { states.push_back(up); });
+  sub.on_message([&](std::string_view, std::string_view p) { messages.emplace_back(p); });
+  sub.subscribe({"quiet"});
+  sub.start();
+  REQUIRE(run_until(io, [&] { return !states.empty(); }));
+  client_fixture pub(io, server.url());
+  REQUIRE(run_until(io, [&] { return pub.c.connected(); }));
+  // Many checks pass meanwhile; messages still arrive, and no PING reply shows as a message.
+  for (int i = 0; i < 20; ++i) {
+    const int before = static_cast<int>(messages.size());
+    must(call(io, pub.c, {"PUBLISH", "quiet", std::to_string(i)}));
+    REQUIRE(run_until(io, [&] { return static_cast<int>(messages.size()) > before; }));
+    const auto pause = clock_type::now() + 25ms;
+    REQUIRE(run_until(io, [&] { return clock_type::now() >= pause; }));
+  }
+  CHECK(states == std::vector<bool>{true});
+  CHECK(messages.size() == 20);
 }
 
 TEST_CASE("redis: a slow command times out, and the client reconnects and works", "[redis]") {
