@@ -173,6 +173,15 @@ TEST_CASE("redis: SET, GET, INCR, and nil, array and error replies", "[redis]") 
   CHECK(wrong.text.starts_with("ERR"));
   CHECK(must(call(io, f.c, {"NOSUCHCOMMAND"})).type == kind::error);
   CHECK(f.c.connected());  // error replies leave the connection as it was
+
+  const auto subscribe = call(io, f.c, {"subscribe", "bus"});  // its replies never end
+  REQUIRE_FALSE(subscribe.has_value());
+  CHECK(subscribe.error() ==
+        "SUBSCRIBE is not a command for redis::client (use redis::subscriber)");
+  const auto empty = call(io, f.c, {});
+  REQUIRE_FALSE(empty.has_value());
+  CHECK(empty.error() == "empty redis command");
+  CHECK(must(call(io, f.c, {"ECHO", "still in step"})).text == "still in step");
 }
 
 TEST_CASE("redis: async_command in a coroutine, and EVAL of a Lua script", "[redis]") {

@@ -31,7 +31,8 @@ class client {
 
   void start();
   // `done` runs exactly once, on the executor, never inline inside command() (posted when it
-  // fails at once: not connected, too many pending).
+  // fails at once: not connected, too many pending, empty, or a pub/sub command such as
+  // SUBSCRIBE, which is the subscriber's).
   void command(std::vector<std::string> args, std::function<void(result)> done);
   // The same, for coroutines. If the client goes first, the waiting coroutine is never
   // resumed: Asio destroys its frame (so it must not own the client itself).
