@@ -7,6 +7,9 @@
 
 #include <cerrno>
 #include <ctime>
+#include <exception>
+
+#include <spdlog/spdlog.h>
 
 namespace msgapp::redis::detail {
 namespace {
@@ -218,7 +221,14 @@ void link::on_reply(redisAsyncContext*, void* reply, void* raw) {
   if (reply == nullptr) return;  // the context is going: the owner hears of it as a loss
   auto* self = static_cast<link*>(raw);
   // A local strong reference: the owner may close this link or drop itself in there.
-  if (auto owner = self->owner_.lock()) owner->on_link_reply(*static_cast<redisReply*>(reply));
+  const auto owner = self->owner_.lock();
+  if (!owner) return;
+  try {
+    owner->on_link_reply(*static_cast<redisReply*>(reply));
+  } catch (const std::exception& e) {
+    // Must not unwind through hiredis's C frames; a throwing handler is a bug, so it is loud.
+    spdlog::error("bug: a redis reply handler threw: {}", e.what());
+  }
 }
 
 }  // namespace msgapp::redis::detail
