@@ -2,7 +2,10 @@
 // oldest, and a bound on how many are in flight.
 #include "msgapp/redis/client.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <deque>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -17,6 +20,7 @@ class client_state final : public connection {
   using connection::connection;
 
   void command(std::vector<std::string> args, std::function<void(result)> done) {
+    if (auto refused = refusal(args)) return fail_soon(std::move(done), std::move(*refused));
     if (!up()) {
       return fail_soon(std::move(done), "not connected to redis at " + to_string(where_));
     }
@@ -58,6 +62,22 @@ class client_state final : public connection {
     auto done = std::move(pending_.front().done);
     pending_.pop_front();
     done(copy_reply(r));
+  }
+
+  // Commands whose replies do not come one per command would put every later reply on the
+  // wrong callback (and hiredis 0.14 into its pub/sub mode): they are the subscriber's.
+  static std::optional<std::string> refusal(const std::vector<std::string>& args) {
+    if (args.empty()) return "empty redis command";
+    std::string name = args.front();
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    for (const char* streaming : {"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE",
+                                  "PUNSUBSCRIBE", "SUNSUBSCRIBE", "MONITOR"}) {
+      if (name == streaming) {
+        return fmt::format("{} is not a command for redis::client (use redis::subscriber)", name);
+      }
+    }
+    return std::nullopt;
   }
 
   void fail_soon(std::function<void(result)> done, std::string why) {

@@ -2,9 +2,52 @@
 // a released descriptor, and its callbacks reach the owner without re-entering hiredis.
 #include "hiredis_link.hpp"
 
-#include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <cerrno>
+#include <ctime>
+#include <exception>
+
+#include <spdlog/spdlog.h>
 
 namespace msgapp::redis::detail {
+namespace {
+
+// hiredis 0.14 writes with plain write(), so a peer that has gone raises SIGPIPE, whose default
+// action (msgserver keeps it) ends the process. The signal is blocked on this thread around
+// hiredis's writes, and one raised there is taken before unblocking (libpq does the same).
+class sigpipe_guard {
+ public:
+  sigpipe_guard() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+    already_pending_ = pending();
+  }
+  ~sigpipe_guard() {
+    if (!already_pending_ && pending()) {
+      const timespec now{};
+      while (sigtimedwait(&pipe_, nullptr, &now) < 0 && errno == EINTR) {
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  sigpipe_guard(const sigpipe_guard&) = delete;
+  sigpipe_guard& operator=(const sigpipe_guard&) = delete;
+
+ private:
+  static bool pending() {
+    sigset_t set;
+    sigemptyset(&set);
+    return sigpending(&set) == 0 && sigismember(&set, SIGPIPE) == 1;
+  }
+  sigset_t pipe_;
+  sigset_t old_;
+  bool already_pending_ = false;
+};
+
+}  // namespace
 
 tl::expected<std::shared_ptr<link>, std::string> link::open(net::any_io_executor ex,
                                                             const endpoint& where,
@@ -128,7 +171,10 @@ void link::wait_writable() {
 void link::handle_write() {
   if (ac_ == nullptr || closing_ || !write_wanted_) return;
   in_write_ = true;
-  redisAsyncHandleWrite(ac_);  // may free the context (a write error)
+  {
+    const sigpipe_guard no_sigpipe;
+    redisAsyncHandleWrite(ac_);  // may free the context (a write error)
+  }
   in_write_ = false;
   // Still wanted: the socket's buffer is full (or the connect is still in progress), so a
   // real wait for room is what comes next.
@@ -175,7 +221,14 @@ void link::on_reply(redisAsyncContext*, void* reply, void* raw) {
   if (reply == nullptr) return;  // the context is going: the owner hears of it as a loss
   auto* self = static_cast<link*>(raw);
   // A local strong reference: the owner may close this link or drop itself in there.
-  if (auto owner = self->owner_.lock()) owner->on_link_reply(*static_cast<redisReply*>(reply));
+  const auto owner = self->owner_.lock();
+  if (!owner) return;
+  try {
+    owner->on_link_reply(*static_cast<redisReply*>(reply));
+  } catch (const std::exception& e) {
+    // Must not unwind through hiredis's C frames; a throwing handler is a bug, so it is loud.
+    spdlog::error("bug: a redis reply handler threw: {}", e.what());
+  }
 }
 
 }  // namespace msgapp::redis::detail

@@ -1,10 +1,12 @@
 // The subscriber: one SUBSCRIBE for every channel after each connect, confirmations counted,
-// and messages handed over as views into hiredis's reply (no copy).
+// messages handed over as views into hiredis's reply (no copy), and a PING to tell a quiet bus
+// from a dead connection.
 #include "msgapp/redis/subscriber.hpp"
 
 #include <algorithm>
 #include <set>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "connection.hpp"
@@ -33,6 +35,9 @@ class subscriber_state final : public connection {
  private:
   void on_up() override {
     confirmed_.clear();
+    ++session_;
+    heard_ = channels_.empty();  // else the confirmations must come before the first check
+    keep_alive();
     if (!channels_.empty()) {
       send_subscribe(channels_);
     } else if (state_handler) {
@@ -42,7 +47,28 @@ class subscriber_state final : public connection {
 
   void on_down(const std::string&) override {
     confirmed_.clear();
+    keepalive_.cancel();
     if (state_handler) state_handler(false);
+  }
+
+  // hiredis 0.14 has no time-outs, and a quiet bus looks like a dead connection: a PING every
+  // command_timeout, and the connection counts as lost when nothing at all came back by the
+  // next check. Any reply counts, because hiredis 0.14 hands a message that overtakes the pong
+  // to the PING's callback (the same handler here) and then drops the pong.
+  void keep_alive() {
+    keepalive_.expires_after(opts_.command_timeout);
+    keepalive_.async_wait([weak = weak_self(this), session = session_](std::error_code ec) {
+      const auto self = weak.lock();
+      if (ec || !self || self->closed() || !self->up() || self->session_ != session) return;
+      if (!self->heard_) {
+        return self->drop(fmt::format("timed out: no reply from redis at {} within {} ms",
+                                      to_string(self->where_),
+                                      self->opts_.command_timeout.count()));
+      }
+      self->heard_ = false;
+      self->send({"PING"});
+      self->keep_alive();
+    });
   }
 
   void send_subscribe(std::vector<std::string> channels) {
@@ -57,6 +83,7 @@ class subscriber_state final : public connection {
   }
 
   void on_link_reply(const redisReply& r) override {
+    heard_ = true;
     if (r.type != REDIS_REPLY_ARRAY || r.elements < 3) {
       if (r.type == REDIS_REPLY_ERROR) spdlog::warn("redis subscriber: {}", r.str);
       return;
@@ -73,6 +100,9 @@ class subscriber_state final : public connection {
 
   std::vector<std::string> channels_;  // in the order asked for
   std::set<std::string, std::less<>> confirmed_;
+  net::steady_timer keepalive_{ex_};
+  unsigned session_ = 0;  // one per connect: a check from an earlier one is stale
+  bool heard_ = false;    // a reply came since the last check
 };
 
 }  // namespace detail

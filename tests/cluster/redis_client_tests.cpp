@@ -146,6 +146,13 @@ TEST_CASE("redis: SET, GET, INCR, and nil, array and error replies", "[redis]") 
   must(call(io, f.c, {"SET", "binary", binary}));
   CHECK(must(call(io, f.c, {"GET", "binary"})).text == binary);
 
+  // Larger than the socket buffers and hiredis's 16 KiB reads: partial writes, many reads.
+  std::string big(3 << 20, 'x');
+  for (std::size_t i = 0; i < big.size(); i += 4096)
+    big[i] = static_cast<char>('a' + i % 26);
+  must(call(io, f.c, {"SET", "big", big}));
+  CHECK(must(call(io, f.c, {"GET", "big"})).text == big);
+
   const auto one = must(call(io, f.c, {"INCR", "counter"}));
   CHECK(one.type == kind::integer);
   CHECK(one.integer == 1);
@@ -166,6 +173,15 @@ TEST_CASE("redis: SET, GET, INCR, and nil, array and error replies", "[redis]") 
   CHECK(wrong.text.starts_with("ERR"));
   CHECK(must(call(io, f.c, {"NOSUCHCOMMAND"})).type == kind::error);
   CHECK(f.c.connected());  // error replies leave the connection as it was
+
+  const auto subscribe = call(io, f.c, {"subscribe", "bus"});  // its replies never end
+  REQUIRE_FALSE(subscribe.has_value());
+  CHECK(subscribe.error() ==
+        "SUBSCRIBE is not a command for redis::client (use redis::subscriber)");
+  const auto empty = call(io, f.c, {});
+  REQUIRE_FALSE(empty.has_value());
+  CHECK(empty.error() == "empty redis command");
+  CHECK(must(call(io, f.c, {"ECHO", "still in step"})).text == "still in step");
 }
 
 TEST_CASE("redis: async_command in a coroutine, and EVAL of a Lua script", "[redis]") {
@@ -352,6 +368,40 @@ TEST_CASE("redis: a server that never answers makes commands time out", "[redis]
     CHECK(r.error() == "timed out: no reply from redis at unix:" + path + " within 150 ms");
   }
   CHECK(f.states == std::vector<bool>{true, false});
+
+  // A subscriber there never gets its confirmation, and its check counts the connection lost.
+  redis::subscriber sub(io.get_executor(), where("unix:" + path), {.command_timeout = 100ms});
+  std::vector<bool> sub_states;
+  sub.on_state([&](bool up) { sub_states.push_back(up); });
+  sub.subscribe({"bus"});
+  sub.start();
+  REQUIRE(run_until(io, [&] { return !sub_states.empty(); }));
+  CHECK(sub_states == std::vector<bool>{false});
+}
+
+TEST_CASE("redis: a quiet subscriber stays subscribed (its PINGs are answered)", "[redis]") {
+  cluster_test::redis_server server;
+  net::io_context io{1};
+  redis::subscriber sub(io.get_executor(), where(server.url()), {.command_timeout = 100ms});
+  std::vector<bool> states;
+  std::vector<std::string> messages;
+  sub.on_state([&](bool up) { states.push_back(up); });
+  sub.on_message([&](std::string_view, std::string_view p) { messages.emplace_back(p); });
+  sub.subscribe({"quiet"});
+  sub.start();
+  REQUIRE(run_until(io, [&] { return !states.empty(); }));
+  client_fixture pub(io, server.url());
+  REQUIRE(run_until(io, [&] { return pub.c.connected(); }));
+  // Many checks pass meanwhile; messages still arrive, and no PING reply shows as a message.
+  for (int i = 0; i < 20; ++i) {
+    const int before = static_cast<int>(messages.size());
+    must(call(io, pub.c, {"PUBLISH", "quiet", std::to_string(i)}));
+    REQUIRE(run_until(io, [&] { return static_cast<int>(messages.size()) > before; }));
+    const auto pause = clock_type::now() + 25ms;
+    REQUIRE(run_until(io, [&] { return clock_type::now() >= pause; }));
+  }
+  CHECK(states == std::vector<bool>{true});
+  CHECK(messages.size() == 20);
 }
 
 TEST_CASE("redis: a slow command times out, and the client reconnects and works", "[redis]") {
@@ -436,4 +486,46 @@ TEST_CASE("redis: a client destroyed with commands pending calls none of them ba
   must(call(io, probe.c, {"PING"}));
   CHECK(inside == 1);
   CHECK(owner == nullptr);
+}
+
+TEST_CASE("redis: a peer that closes under a write fails the command, no SIGPIPE", "[redis]") {
+  msgapp::test::temp_dir dir("msgapp-redis-peer");
+  net::io_context io{1};
+  const auto path = dir.path_of("closing.sock");
+  net::local::stream_protocol::acceptor acceptor(io, net::local::stream_protocol::endpoint(path));
+  client_fixture f(io, "unix:" + path, {.reconnect_delay = 1000ms});
+  REQUIRE(run_until(io, [&] { return f.c.connected(); }));
+  acceptor.accept().close();  // gone before the client has read anything
+  std::optional<redis::result> got;
+  f.c.command({"PING"}, [&](redis::result r) { got = std::move(r); });
+  REQUIRE(run_until(io, [&] { return got.has_value(); }));
+  REQUIRE_FALSE(got->has_value());
+  CHECK(got->error().starts_with("connection lost"));
+  CHECK(f.states == std::vector<bool>{true, false});
+}
+
+TEST_CASE("redis: over TCP, with a stand-in server that answers one PING", "[redis]") {
+  net::io_context io{1};
+  msgapp::tcp::acceptor acceptor(io, {net::ip::make_address("127.0.0.1"), 0});
+  const auto port = acceptor.local_endpoint().port();
+  msgapp::tcp::socket peer(io);
+  bool accepted = false;
+  acceptor.async_accept(peer, [&](std::error_code ec) { accepted = !ec; });
+  client_fixture f(io, "redis://127.0.0.1:" + std::to_string(port));
+  REQUIRE(run_until(io, [&] { return f.c.connected() && accepted; }));
+
+  std::optional<redis::result> got;
+  f.c.command({"PING"}, [&](redis::result r) { got = std::move(r); });
+  const std::string expected = "*1\r\n$4\r\nPING\r\n";
+  REQUIRE(run_until(io, [&] { return peer.available() >= expected.size(); }));
+  std::string request(expected.size(), '\0');
+  net::read(peer, net::buffer(request));
+  CHECK(request == expected);
+  net::write(peer, net::buffer(std::string("+PONG\r\n")));
+  REQUIRE(run_until(io, [&] { return got.has_value(); }));
+  CHECK(must(*got).text == "PONG");
+
+  peer.close();
+  REQUIRE(run_until(io, [&] { return f.states.size() == 2; }));
+  CHECK(f.states == std::vector<bool>{true, false});
 }
