@@ -66,7 +66,8 @@ node::node(net::any_io_executor ex, node_options options, node_handlers handlers
           std::make_unique<redis::client>(ex, options_.redis, command_options(options_.lease))),
       bus_(
           std::make_unique<redis::subscriber>(ex, options_.redis, command_options(options_.lease))),
-      wake_(ex) {
+      wake_(ex),
+      ready_(ex) {
   bus_->subscribe({node_channel_, std::string(everyone_channel)});
   bus_->on_message([this](std::string_view channel, std::string_view payload) {
     got_messages(channel, payload);
@@ -75,15 +76,27 @@ node::node(net::any_io_executor ex, node_options options, node_handlers handlers
     subscribed_ = subscribed;
     // Events may have been missed while we were not listening: read who is where afresh.
     if (subscribed && joined_) reload_view();
+    wake_waiters();
     spdlog::info("cluster bus {}", subscribed ? "heard again" : "lost");
   });
-  commands_->on_state([](bool connected) {
+  commands_->on_state([this](bool connected) {
     if (!connected) spdlog::warn("cluster: Redis connection lost; reconnecting");
+    if (connected && !joined_) wake_.cancel();  // join now rather than at the next tick
   });
 }
 
 bool node::ready() const {
   return joined_ && subscribed_ && !stopping_ && commands_->connected();
+}
+
+awaitable<void> node::wait_until_ready(std::chrono::milliseconds most) {
+  if (ready()) co_return;
+  ready_.expires_after(most);
+  co_await ready_.async_wait(use_nothrow);
+}
+
+void node::wake_waiters() {
+  if (ready()) ready_.cancel();
 }
 
 link node::make_link() {
@@ -273,6 +286,7 @@ awaitable<void> node::try_join() {
   if (!is_array(r)) co_return spdlog::warn("cluster: could not join: {}", why(r));
   joined_ = true;
   renewed_ = sent;
+  wake_waiters();
   spdlog::info("cluster: node {} joined (lease {} ms)", options_.id, options_.lease.count());
   std::vector<std::string> freed;
   for (const auto& u : r->elements)

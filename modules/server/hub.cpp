@@ -41,6 +41,10 @@ awaitable<void> hub::run() {
   }
 }
 
+awaitable<void> hub::wait_for_cluster(milliseconds most) {
+  if (node_) co_await node_->wait_until_ready(most);
+}
+
 // Like the store's answers: the node's news is applied directly, between two requests.
 cluster::node_handlers hub::node_handlers() {
   cluster::node_handlers h;

@@ -48,6 +48,10 @@ void server::stop() {
 }
 
 awaitable<void> server::accept_connections() {
+  // A cluster node takes its first connections once it has joined (they wait in the listen
+  // backlog meanwhile), so a client is not refused only because the node has just started.
+  // Bounded: without Redis it still serves, refusing logins with cluster-unavailable.
+  co_await hub_.wait_for_cluster(cfg_.cluster_lease);
   net::steady_timer backoff(acceptor_.get_executor());
   for (;;) {
     auto [ec, socket] = co_await acceptor_.async_accept(use_nothrow);

@@ -55,6 +55,8 @@ class node {
   // Leaves the cluster (its users were freed by their logouts) and ends run().
   void stop();
   bool ready() const;
+  // Returns once the node is ready (joined, and hearing the bus), or after `most`.
+  awaitable<void> wait_until_ready(std::chrono::milliseconds most);
 
  private:
   void claim(login_claim c);
@@ -68,6 +70,7 @@ class node {
   awaitable<void> janitor_round();
   void lose_lease(std::string_view why);
   void got_messages(std::string_view channel, std::string_view payload);
+  void wake_waiters();  // ready now: wait_until_ready() returns
 
   net::any_io_executor ex_;
   node_options options_;
@@ -77,8 +80,9 @@ class node {
   // io_context running) while the node itself lives on until the hub goes.
   std::unique_ptr<redis::client> commands_;
   std::unique_ptr<redis::subscriber> bus_;
-  net::steady_timer wake_;  // between ticks; cancelled by stop()
-  std::string token_;       // this life's lease token
+  net::steady_timer wake_;   // between ticks; cancelled by stop() and on connecting
+  net::steady_timer ready_;  // wait_until_ready()'s; cancelled once ready
+  std::string token_;        // this life's lease token
   bool joined_ = false;
   bool subscribed_ = false;
   bool stopping_ = false;

@@ -68,6 +68,8 @@ class hub {
   awaitable<void> run();
   // Starts a graceful shutdown at once, however full the inbox; call it on the io thread.
   void shut_down();
+  // Cluster mode: returns once this node can log users in (or after `most`); at once otherwise.
+  awaitable<void> wait_for_cluster(milliseconds most);
   // Batches applied and commits made so far (benchmarks, tests).
   store::store_stats store_stats() const { return store_.stats(); }
 
