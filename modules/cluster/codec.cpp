@@ -31,6 +31,9 @@ struct line_writer {
   void operator()(const private_offer& e) {
     fmt::format_to(std::back_inserter(out), "offer {} {} {}\n", e.from, e.to, e.token);
   }
+  void operator()(const queued& e) {
+    fmt::format_to(std::back_inserter(out), "queued {}\n", e.user);
+  }
   void operator()(const private_ready& e) {
     fmt::format_to(std::back_inserter(out), "ready {} {} {} {} {}\n", e.from, e.to, e.address,
                    e.port, e.token);
@@ -103,6 +106,8 @@ std::optional<event> parse_line(std::string_view line) {
     o.to = in.word();
     o.token = in.word();
     e = std::move(o);
+  } else if (kind == "queued") {
+    e = queued{in.word()};
   } else if (kind == "ready") {
     private_ready r;
     r.from = in.word();

@@ -80,13 +80,17 @@ node::node(net::any_io_executor ex, node_options options, node_handlers handlers
     spdlog::info("cluster bus {}", subscribed ? "heard again" : "lost");
   });
   commands_->on_state([this](bool connected) {
-    if (!connected) spdlog::warn("cluster: Redis connection lost; reconnecting");
-    if (connected && !joined_) wake_.cancel();  // join now rather than at the next tick
+    if (!connected) {
+      spdlog::warn("cluster: Redis connection lost; reconnecting");
+      unsure_ = true;
+    } else {
+      wake_.cancel();  // join, or renew, now rather than at the next tick
+    }
   });
 }
 
 bool node::ready() const {
-  return joined_ && subscribed_ && !stopping_ && commands_->connected();
+  return joined_ && subscribed_ && !unsure_ && !stopping_ && commands_->connected();
 }
 
 awaitable<void> node::wait_until_ready(std::chrono::milliseconds most) {
@@ -105,6 +109,9 @@ link node::make_link() {
   l.ready = [this] { return ready(); };
   l.claim = [this](login_claim c) { claim(std::move(c)); };
   l.release = [this](std::string user) { release(std::move(user)); };
+  l.poke = [this](std::string user, std::function<void()> done) {
+    poke(std::move(user), std::move(done));
+  };
   l.to_node = [this](const std::string& id, event e) { queue(node_channel(id), std::move(e)); };
   l.to_all = [this](event e) {
     // A private port lives in Redis too, for nodes that read the view afresh.
@@ -167,6 +174,17 @@ void node::release(std::string user) {
     // Not freed now: the janitor frees it once this node's lease runs out (we fence first).
     if (!r || r->type == redis::reply::kind::error)
       spdlog::warn("cluster: could not free {} in Redis: {}", user, why(r));
+  });
+}
+
+void node::poke(std::string user, std::function<void()> done) {
+  if (!commands_) return done();
+  std::vector<std::string> cmd{"GET", "online:" + user};
+  commands_->command(std::move(cmd), [this, user, done = std::move(done)](redis::result r) {
+    // Offline (nil), or on this node (its hub reads the queue itself): nobody to tell.
+    if (r && r->type == redis::reply::kind::string && r->text != options_.id)
+      queue(node_channel(r->text), queued{user});
+    done();
   });
 }
 
@@ -261,11 +279,8 @@ void node::stop() {
 }
 
 awaitable<void> node::tick() {
-  if (!joined_) {
-    co_await try_join();
-  } else {
-    co_await renew();
-  }
+  if (joined_) co_await renew();
+  if (!joined_) co_await try_join();  // also at once after losing the lease
   if (joined_) co_await janitor_round();
 }
 
@@ -285,6 +300,7 @@ awaitable<void> node::try_join() {
   }
   if (!is_array(r)) co_return spdlog::warn("cluster: could not join: {}", why(r));
   joined_ = true;
+  unsure_ = false;
   renewed_ = sent;
   wake_waiters();
   spdlog::info("cluster: node {} joined (lease {} ms)", options_.id, options_.lease.count());
@@ -310,6 +326,7 @@ awaitable<void> node::renew() {
   if (r && r->type == redis::reply::kind::integer) {
     if (r->integer == 1) {
       renewed_ = sent;
+      if (std::exchange(unsure_, false)) wake_waiters();
       co_return;
     }
     co_return lose_lease("the lease ran out in Redis");  // not protocol: a log's reason

@@ -137,6 +137,7 @@ void hub_state::queue_from_cluster(const cluster::direct_message& m) {
     return;
   }
   ++to->queued;
+  ++to->storing;
   ++from->sent_queued;
   total_queued_bytes_ += bytes;
   write(store::enqueue_message{m.to, m.from, m.sent_at, m.text},
@@ -218,6 +219,19 @@ void hub_state::on_remote(const cluster::private_ready& r, moment now) {
   std::erase_if(asker->offers, [&](const private_offer& o) { return o.token == r.token; });
   send(connections_.at(*asker->online), make_line(protocol::format_private_ready(
                                             time_text(now), r.from, r.address, r.port, r.token)));
+}
+
+// Messages for a user here were stored after their login read the queue: read it again. The
+// live lines that follow wait behind the read (a held line of its batch), so they cannot
+// overtake the stored ones; ids already sent are skipped (deliver_page).
+void hub_state::on_remote(const cluster::queued& q, moment) {
+  account* acc = find_account(q.user);
+  if (acc == nullptr || !acc->online) return;
+  conn_state* c = find_connection(*acc->online);
+  if (c == nullptr || c->closing) return;
+  const auto barrier = make_line(std::string{});
+  reply_when_committed(*c, barrier, barrier);
+  request_page(*c);
 }
 
 void hub_state::view(const std::vector<std::pair<std::string, std::string>>& online_at,

@@ -73,7 +73,7 @@ void hub_state::on(conn_state& c, const protocol::message_cmd& cmd, moment now) 
       return;
     }
     // The recipient stopped reading and is being cut off: keep the message for next time.
-  } else if (!to->remote_node.empty()) {
+  } else if (!to->remote_node.empty() && to->storing == 0 && to->poking == 0) {
     // Online on another node: handed to that node, which delivers it (or queues it, if the
     // user has just left). Should nobody hear it there, it is queued here (undelivered()).
     if (!cluster_ready()) return reply_cluster_unavailable(c, "the message was not delivered");
@@ -106,6 +106,7 @@ void hub_state::on(conn_state& c, const protocol::message_cmd& cmd, moment now) 
                        "queued");
   }
   ++to->queued;
+  ++to->storing;
   ++from.sent_queued;
   total_queued_bytes_ += bytes;
   write(store::enqueue_message{cmd.to, c.user, wall(now), cmd.text},

@@ -97,6 +97,7 @@ void hub_state::release_held(conn_state& c) {
   std::size_t n = 0;
   for (; n < c.held.size() && c.held[n].ticket < unanswered; ++n) {
     c.held_bytes -= c.held[n].committed->size();
+    if (c.held[n].committed->empty()) continue;  // a barrier (see on_remote(queued)): no line
     if (!c.out->deliver(std::move(c.held[n].committed))) {
       too_slow_.push_back(c.id);  // cut off at the end of the turn, held lines and all
       ++n;
@@ -133,10 +134,27 @@ void hub_state::apply_outcome(store::outcome& outcome, moment now) {
 
   for (std::size_t i = 0; i < batch.effects.size(); ++i) {
     auto& effect = batch.effects[i];
-    if (auto* e = std::get_if<uncount_enqueue>(&effect); e && !ok) {
-      if (account* to = find_account(e->to)) --to->queued;
-      if (account* from = find_account(e->from)) --from->sent_queued;
-      total_queued_bytes_ -= e->bytes;
+    if (auto* e = std::get_if<uncount_enqueue>(&effect)) {
+      account* to = find_account(e->to);
+      if (to != nullptr && to->storing > 0 && --to->storing == 0 && cluster_) {
+        // The user may have logged in (here or on another node) since: that login reads them.
+        // Told in order with what follows: through the channel later messages take.
+        if (to->online) {
+          on_remote(cluster::queued{e->to}, now);
+        } else if (!to->remote_node.empty()) {
+          cluster_->to_node(to->remote_node, cluster::queued{e->to});
+        } else {
+          ++to->poking;
+          cluster_->poke(e->to, [this, user = e->to] {
+            if (account* acc = find_account(user); acc != nullptr && acc->poking > 0) --acc->poking;
+          });
+        }
+      }
+      if (!ok) {
+        if (to != nullptr) --to->queued;
+        if (account* from = find_account(e->from)) --from->sent_queued;
+        total_queued_bytes_ -= e->bytes;
+      }
     } else if (auto* b = std::get_if<undo_block>(&effect); b && !ok) {
       if (account* acc = find_account(b->user)) {
         if (b->blocked) {
@@ -208,6 +226,7 @@ void hub_state::deliver_page(conn_id id, const store::page& page, std::uint64_t 
   while (at != c->held.end() && at->ticket == ticket)
     ++at;
   for (const auto& m : page.messages) {
+    if (m.id <= c->delivered_up_to) continue;  // sent already: two reads overlapped
     const auto time = protocol::format_time(from_wall(m.sent_at));
     auto line = make_line(c->receipts ? protocol::format_stored(time, m.from, m.id, m.text)
                                       : protocol::format_offline(time, m.from, m.text));

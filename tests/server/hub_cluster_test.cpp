@@ -15,6 +15,7 @@ struct fake_link {
   bool ready = true;
   std::vector<cluster::login_claim> claims;
   std::vector<std::string> released;
+  std::vector<std::string> poked;
   std::vector<std::pair<std::string, cluster::event>> to_node;
   std::vector<cluster::event> to_all;
 
@@ -24,6 +25,10 @@ struct fake_link {
     l.ready = [this] { return ready; };
     l.claim = [this](cluster::login_claim c) { claims.push_back(std::move(c)); };
     l.release = [this](std::string u) { released.push_back(std::move(u)); };
+    l.poke = [this](std::string u, std::function<void()> done) {
+      poked.push_back(std::move(u));
+      done();
+    };
     l.to_node = [this](const std::string& n, cluster::event e) { to_node.emplace_back(n, e); };
     l.to_all = [this](cluster::event e) { to_all.push_back(std::move(e)); };
     return l;
@@ -114,8 +119,9 @@ TEST_CASE("cluster: Redis's answer decides already-online, wrong passwords and b
   SECTION("still blocked") {
     auto [id, s] = f.connect();
     CHECK_FALSE(f.log_in(id, "alice", kind::blocked));
-    CHECK(s->saw("error login-blocked alice is blocked after too many wrong passwords; try "
-                  "again in 5 s"));
+    CHECK(
+        s->saw("error login-blocked alice is blocked after too many wrong passwords; try "
+               "again in 5 s"));
   }
   SECTION("Redis could not be asked") {
     auto [id, s] = f.connect();
@@ -150,8 +156,9 @@ TEST_CASE("cluster: a claim answered after the client left frees the name again"
   CHECK(f.bus.released == std::vector<std::string>{"alice"});
 }
 
-TEST_CASE("cluster: users on other nodes are in whoelse, announced, and messaged through their "
-          "node") {
+TEST_CASE(
+    "cluster: users on other nodes are in whoelse, announced, and messaged through their "
+    "node") {
   cluster_fixture f;
   auto [id, alice] = f.online("alice");
   f.remote(cluster::presence{"bob", "n2", true, 1'700'000'001'000, 0});
@@ -219,6 +226,42 @@ TEST_CASE("cluster: a message from another node is delivered, or queued if its u
   auto [cid, carol] = f.online("carol", 5s);
   CHECK(has_line(*carol, "offline 2023-11-14T22:13:23Z bob for later"));
   CHECK(has_line(*carol, "offline 2023-11-14T22:13:24Z alice lost node"));
+}
+
+TEST_CASE("cluster: messages stored while their user logs in elsewhere are read there, in order") {
+  cluster_fixture f;
+  auto [id, alice] = f.online("alice");
+  f.state.command(id, cmd("message bob one"), at(1s));  // bob offline: being stored
+  f.state.remote({cluster::presence{"bob", "n2", true, 1'700'000'001'000, 0}}, at(1s));
+  f.state.command(id, cmd("message bob two"), at(1s));  // stored too: it may not overtake "one"
+  CHECK(f.bus.to_node.empty());
+  f.settle(at(1s));
+  // Once both are committed, bob's node is told, ahead of what follows on its channel.
+  CHECK(f.bus.poked.empty());
+  REQUIRE(f.bus.to_node.size() == 1);
+  CHECK(std::get<cluster::queued>(f.bus.to_node[0].second).user == "bob");
+  f.hub.command(id, cmd("message bob three"), at(2s));  // nothing left to overtake: direct
+  REQUIRE(f.bus.to_node.size() == 2);
+  CHECK(std::get<cluster::direct_message>(f.bus.to_node[1].second).text == "three");
+  // Not known to be anywhere: Redis is asked (after the commit) where they are.
+  f.hub.command(id, cmd("message dave stored for dave"), at(2s));
+  CHECK(f.bus.poked == std::vector<std::string>{"dave"});
+
+  // On bob's node: told that messages were stored, it reads them again; a live message that
+  // comes meanwhile waits behind that read, and ids already shown are not sent twice.
+  auto [cid, carol] = f.online("carol", 3s);
+  f.db->apply(std::vector<msgapp::store::batch>{
+      {1000, {msgapp::store::enqueue_message{"carol", "dave", 1'700'000'003'000, "stored"}}}});
+  f.state.remote({cluster::queued{"carol"}}, at(3s));
+  f.state.remote({cluster::direct_message{"dave", "carol", 1'700'000'004'000, "live"}}, at(4s));
+  CHECK_FALSE(has_line(*carol, "live"));
+  f.settle(at(4s));
+  f.remote(cluster::queued{"carol"}, 5s);
+  std::vector<std::string> from_dave;
+  for (const auto& l : carol->lines)
+    if (l.find(" dave ") != std::string::npos) from_dave.push_back(l);
+  CHECK(from_dave == std::vector<std::string>{"offline 2023-11-14T22:13:23Z dave stored\n",
+                                              "msg 2023-11-14T22:13:24Z dave live\n"});
 }
 
 TEST_CASE("cluster: a broadcast reaches other nodes and counts their users; theirs reach ours") {
@@ -294,7 +337,8 @@ TEST_CASE("cluster: events survive their encoding, in order; a bad line is skipp
       cluster::block_change{"bob", "alice", false},
       cluster::private_port{"bob", 0},
       cluster::private_offer{"alice", "bob", "abc"},
-      cluster::private_ready{"bob", "alice", "::1", 4000, "abc"}};
+      cluster::private_ready{"bob", "alice", "::1", 4000, "abc"},
+      cluster::queued{"bob"}};
   const auto text = cluster::encode(events);
   CHECK(cluster::decode(text) == events);
   auto mangled = "nonsense line\npresence bob n2 x 1 2\n" + text;

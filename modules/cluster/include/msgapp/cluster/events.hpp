@@ -56,8 +56,12 @@ struct private_ready {  // to the asker's node: `from` accepted; connect to addr
   std::string token;
   bool operator==(const private_ready&) const = default;
 };
+struct queued {  // to the node `user` is online on: messages for them were stored since login
+  std::string user;
+  bool operator==(const queued&) const = default;
+};
 using event = std::variant<direct_message, presence, broadcast, block_change, private_port,
-                           private_offer, private_ready>;
+                           private_offer, private_ready, queued>;
 
 // ---- the login step, atomic in Redis ----
 struct login_claim {
@@ -89,6 +93,11 @@ struct link {
   std::function<bool()> ready;
   std::function<void(login_claim)> claim;         // answer: hub_state::claimed
   std::function<void(std::string user)> release;  // logged out here: the name is free
+  // Messages for `user` were stored: tell the node they are online on (if any), which reads
+  // them. Asked after the commit, and a login claims before it reads, so none is missed.
+  // `done` runs once the news is queued for that node (or there was nobody to tell): what
+  // is sent to the user after that cannot overtake it.
+  std::function<void(std::string user, std::function<void()> done)> poke;
   std::function<void(const std::string& node, event)> to_node;
   std::function<void(event)> to_all;
 };

@@ -61,6 +61,7 @@ class node {
  private:
   void claim(login_claim c);
   void release(std::string user);
+  void poke(std::string user, std::function<void()> done);
   void queue(std::string channel, event e);
   void flush();
   void reload_view();
@@ -85,6 +86,9 @@ class node {
   std::string token_;        // this life's lease token
   bool joined_ = false;
   bool subscribed_ = false;
+  // The connection to Redis was lost since the last renewal: not ready until a renewal on the
+  // new one holds (a restarted Redis has forgotten the lease, and the node must fence first).
+  bool unsure_ = false;
   bool stopping_ = false;
   std::chrono::steady_clock::time_point renewed_{};  // when the last renewal that held was sent
   // Events waiting for the end of this pass of the event loop, per channel, in order.

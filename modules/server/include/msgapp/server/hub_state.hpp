@@ -146,6 +146,10 @@ class hub_state {
     // there), and where their client takes private sessions.
     std::string remote_node;
     std::uint16_t remote_port = 0;
+    // Messages for this user being stored by this node, not yet committed: while any are,
+    // later ones are stored too (not sent to their node), so they cannot overtake them.
+    std::size_t storing = 0;
+    std::size_t poking = 0;  // and those whose node is being looked up (link::poke)
     std::optional<std::chrono::system_clock::time_point> last_seen;  // when last logged out
     shared_line delivered_reply;  // "ok delivered to <this user>", made once, shared by senders
   };
@@ -252,6 +256,7 @@ class hub_state {
   void on_remote(const cluster::private_port& e, moment now);
   void on_remote(const cluster::private_offer& e, moment now);
   void on_remote(const cluster::private_ready& e, moment now);
+  void on_remote(const cluster::queued& e, moment now);
   // An offline message that came from (or could not reach) another node: queued within the
   // quotas, with nobody to reply to.
   void queue_from_cluster(const cluster::direct_message& m);
