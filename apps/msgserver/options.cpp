@@ -120,6 +120,10 @@ std::variant<server_options, int> parse_server_options(int argc, char** argv) {
                  "users are logged out by another node (it drops them itself before)")
       ->check(CLI::Range(std::uint64_t{100}, std::uint64_t{3'600'000}))
       ->capture_default_str();
+  app.add_option("--redis-pending", out.config.cluster_redis_pending,
+                 "cluster: Redis commands in flight at once; more fail at once")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{16'777'216}))
+      ->capture_default_str();
   add_limit_options(app, out.config);
   bool unlimited = false;
   app.add_flag("--unlimited", unlimited,

@@ -13,17 +13,19 @@ namespace {
 struct line_writer {
   std::string& out;
   void operator()(const direct_message& e) {
-    fmt::format_to(std::back_inserter(out), "msg {} {} {} {}\n", e.from, e.to, e.sent_at, e.text);
+    fmt::format_to(std::back_inserter(out), "direct {} {} {} {}\n", e.from, e.to, e.sent_at,
+                   e.text);
   }
   void operator()(const presence& e) {
-    fmt::format_to(std::back_inserter(out), "presence {} {} {} {} {}\n", e.user, e.node,
+    fmt::format_to(std::back_inserter(out), "present {} {} {} {} {}\n", e.user, e.node,
                    e.online ? 1 : 0, e.at, e.private_port);
   }
   void operator()(const broadcast& e) {
     fmt::format_to(std::back_inserter(out), "bc {} {} {} {}\n", e.from, e.node, e.sent_at, e.text);
   }
   void operator()(const block_change& e) {
-    fmt::format_to(std::back_inserter(out), "block {} {} {}\n", e.user, e.other, e.blocked ? 1 : 0);
+    fmt::format_to(std::back_inserter(out), "blocking {} {} {}\n", e.user, e.other,
+                   e.blocked ? 1 : 0);
   }
   void operator()(const private_port& e) {
     fmt::format_to(std::back_inserter(out), "port {} {}\n", e.user, e.port);
@@ -67,14 +69,14 @@ std::optional<event> parse_line(std::string_view line) {
   line_reader in{line};
   const auto kind = in.word();
   std::optional<event> e;
-  if (kind == "msg") {
+  if (kind == "direct") {
     direct_message m;
     m.from = in.word();
     m.to = in.word();
     m.sent_at = in.number<wall_ms>();
     m.text = in.text();
     e = std::move(m);
-  } else if (kind == "presence") {
+  } else if (kind == "present") {
     presence p;
     p.user = in.word();
     p.node = in.word();
@@ -89,7 +91,7 @@ std::optional<event> parse_line(std::string_view line) {
     b.sent_at = in.number<wall_ms>();
     b.text = in.text();
     e = std::move(b);
-  } else if (kind == "block") {
+  } else if (kind == "blocking") {
     block_change b;
     b.user = in.word();
     b.other = in.word();

@@ -44,8 +44,9 @@ std::string why(const redis::result& r) {
 }
 
 // The commands a node sends must answer well inside a lease, or a renewal could not fail in time.
-redis::client_options command_options(std::chrono::milliseconds lease) {
+redis::client_options command_options(std::chrono::milliseconds lease, std::size_t pending) {
   redis::client_options o;
+  o.max_pending = pending;
   o.command_timeout = std::min<std::chrono::milliseconds>(o.command_timeout, lease / 4);
   o.connect_timeout = std::min<std::chrono::milliseconds>(o.connect_timeout, lease / 4);
   return o;
@@ -62,10 +63,10 @@ node::node(net::any_io_executor ex, node_options options, node_handlers handlers
       options_(std::move(options)),
       handlers_(std::move(handlers)),
       node_channel_(node_channel(options_.id)),
-      commands_(
-          std::make_unique<redis::client>(ex, options_.redis, command_options(options_.lease))),
-      bus_(
-          std::make_unique<redis::subscriber>(ex, options_.redis, command_options(options_.lease))),
+      commands_(std::make_unique<redis::client>(
+          ex, options_.redis, command_options(options_.lease, options_.redis_pending))),
+      bus_(std::make_unique<redis::subscriber>(
+          ex, options_.redis, command_options(options_.lease, options_.redis_pending))),
       wake_(ex),
       ready_(ex) {
   bus_->subscribe({node_channel_, std::string(everyone_channel)});
@@ -156,7 +157,7 @@ void node::claim(login_claim c) {
       result.attempts_left = static_cast<int>(number);
     } else if (outcome == "blocked-now") {
       result.outcome = kind::blocked_now;
-    } else if (outcome == "blocked") {
+    } else if (outcome == "blocked") {  // not protocol: the login script's outcome
       result.outcome = kind::blocked;
       result.blocked_ms = number;
     } else {

@@ -90,7 +90,7 @@ class subscriber_state final : public connection {
     }
     const auto kind = text_of(*r.element[0]);
     const auto channel = text_of(*r.element[1]);
-    if (kind == "message") {
+    if (kind == "message") {  // not protocol: a Redis pub/sub reply
       if (message_handler) message_handler(channel, text_of(*r.element[2]));
     } else if (kind == "subscribe") {
       const bool fresh = confirmed_.emplace(channel).second;

@@ -26,8 +26,9 @@ hub::hub(net::any_io_executor ex, const config& cfg, const credentials& accounts
   if (!cfg.cluster_node.empty()) {
     auto where = redis::parse_url(cfg.cluster_redis);  // (checked when the options were read)
     if (!where) throw std::invalid_argument(where.error());
-    cluster::node_options options{cfg.cluster_node, std::move(*where), cfg.cluster_lease,
-                                  cfg.login_attempts, cfg.block_duration};
+    cluster::node_options options{cfg.cluster_node,   std::move(*where),
+                                  cfg.cluster_lease,  cfg.login_attempts,
+                                  cfg.block_duration, cfg.cluster_redis_pending};
     node_ = std::make_unique<cluster::node>(ex, std::move(options), node_handlers());
     state_.join_cluster(node_->make_link());
   }

@@ -341,7 +341,7 @@ TEST_CASE("cluster: events survive their encoding, in order; a bad line is skipp
       cluster::queued{"bob"}};
   const auto text = cluster::encode(events);
   CHECK(cluster::decode(text) == events);
-  auto mangled = "nonsense line\npresence bob n2 x 1 2\n" + text;
+  auto mangled = "nonsense line\npresent bob n2 x 1 2\n" + text;
   CHECK(cluster::decode(mangled) == events);
 }
 

@@ -27,6 +27,7 @@ struct node_options {
   std::chrono::milliseconds lease{5'000};  // a node silent this long is dead (its users freed)
   int login_attempts = 3;                  // wrong passwords in a row before a name is blocked
   std::chrono::milliseconds block_duration{60'000};
+  std::size_t redis_pending = 65'536;  // Redis commands in flight; more fail at once
 };
 
 // Where the node's news goes: all run on the node's executor (the hub's), between requests.

@@ -104,9 +104,10 @@ struct config {
 
   // Cluster mode (docs/cluster.md): several nodes sharing one Redis and one PostgreSQL.
   // An empty node id: a single node.
-  std::string cluster_node;           // --node-id
-  std::string cluster_redis;          // --redis, a URL (redis://HOST:PORT or unix:PATH)
-  milliseconds cluster_lease{5'000};  // --lease-ms: a node silent this long is dead
+  std::string cluster_node;                    // --node-id
+  std::string cluster_redis;                   // --redis, a URL (redis://HOST:PORT or unix:PATH)
+  milliseconds cluster_lease{5'000};           // --lease-ms: a node silent this long is dead
+  std::size_t cluster_redis_pending = 65'536;  // --redis-pending: Redis commands in flight
 };
 
 // `msgserver --unlimited`, for load runs on a machine you own: lifts every rate limit and
