@@ -25,8 +25,11 @@ class subscriber_state final : public connection {
       if (std::find(added.begin(), added.end(), c) != added.end()) continue;
       added.push_back(std::move(c));
     }
+    const bool first = channels_.empty();
     channels_.insert(channels_.end(), added.begin(), added.end());
-    if (up() && !added.empty()) send_subscribe(std::move(added));
+    if (!up() || added.empty()) return;
+    if (first) send({"PSUBSCRIBE", std::string(ping_name)});  // see keep_alive()
+    send_subscribe(std::move(added));
   }
 
   std::function<void(std::string_view, std::string_view)> message_handler;
@@ -39,6 +42,7 @@ class subscriber_state final : public connection {
     heard_ = channels_.empty();  // else the confirmations must come before the first check
     keep_alive();
     if (!channels_.empty()) {
+      send({"PSUBSCRIBE", std::string(ping_name)});  // see keep_alive()
       send_subscribe(channels_);
     } else if (state_handler) {
       state_handler(true);  // nothing to confirm
@@ -53,8 +57,7 @@ class subscriber_state final : public connection {
 
   // hiredis 0.14 has no time-outs, and a quiet bus looks like a dead connection: a PING every
   // command_timeout, and the connection counts as lost when nothing at all came back by the
-  // next check. Any reply counts, because hiredis 0.14 hands a message that overtakes the pong
-  // to the PING's callback (the same handler here) and then drops the pong.
+  // next check. Any reply counts.
   void keep_alive() {
     keepalive_.expires_after(opts_.command_timeout);
     keepalive_.async_wait([weak = weak_self(this), session = session_](std::error_code ec) {
@@ -66,7 +69,14 @@ class subscriber_state final : public connection {
                                       self->opts_.command_timeout.count()));
       }
       self->heard_ = false;
-      self->send({"PING"});
+      // Subscribed, hiredis 0.14 routes a reply by the name it carries, and takes "pong" (a
+      // 'p' first) for a pattern's: a bare PING's answer would be dropped unheard. So the
+      // PING names ping_name, a pattern we hold (it matches no channel we publish on).
+      if (self->channels_.empty()) {
+        self->send({"PING"});
+      } else {
+        self->send({"PING", std::string(ping_name)});
+      }
       self->keep_alive();
     });
   }
@@ -98,6 +108,7 @@ class subscriber_state final : public connection {
     }
   }
 
+  static constexpr std::string_view ping_name = "msgapp-subscriber-ping";
   std::vector<std::string> channels_;  // in the order asked for
   std::set<std::string, std::less<>> confirmed_;
   net::steady_timer keepalive_{ex_};
