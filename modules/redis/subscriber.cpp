@@ -25,10 +25,8 @@ class subscriber_state final : public connection {
       if (std::find(added.begin(), added.end(), c) != added.end()) continue;
       added.push_back(std::move(c));
     }
-    const bool first = channels_.empty();
     channels_.insert(channels_.end(), added.begin(), added.end());
     if (!up() || added.empty()) return;
-    if (first) send({"PSUBSCRIBE", std::string(ping_name)});  // see keep_alive()
     send_subscribe(std::move(added));
   }
 
@@ -42,7 +40,6 @@ class subscriber_state final : public connection {
     heard_ = channels_.empty();  // else the confirmations must come before the first check
     keep_alive();
     if (!channels_.empty()) {
-      send({"PSUBSCRIBE", std::string(ping_name)});  // see keep_alive()
       send_subscribe(channels_);
     } else if (state_handler) {
       state_handler(true);  // nothing to confirm
@@ -69,13 +66,15 @@ class subscriber_state final : public connection {
                                       self->opts_.command_timeout.count()));
       }
       self->heard_ = false;
-      // Subscribed, hiredis 0.14 routes a reply by the name it carries, and takes "pong" (a
-      // 'p' first) for a pattern's: a bare PING's answer would be dropped unheard. So the
-      // PING names ping_name, a pattern we hold (it matches no channel we publish on).
+      // Subscribed, a PING will not do with hiredis 0.14: it routes a reply by the name it
+      // carries, takes "pong" for a pattern's and drops it, and keeps the PING's callback for
+      // ever (its list of callbacks for commands invalid while subscribed). Subscribing again
+      // to a channel we hold is answered by a confirmation routed to that channel, and only
+      // replaces its callback.
       if (self->channels_.empty()) {
         self->send({"PING"});
       } else {
-        self->send({"PING", std::string(ping_name)});
+        self->send({"SUBSCRIBE", self->channels_.front()});
       }
       self->keep_alive();
     });
@@ -108,7 +107,6 @@ class subscriber_state final : public connection {
     }
   }
 
-  static constexpr std::string_view ping_name = "msgapp-subscriber-ping";
   std::vector<std::string> channels_;  // in the order asked for
   std::set<std::string, std::less<>> confirmed_;
   net::steady_timer keepalive_{ex_};
