@@ -14,6 +14,12 @@
 namespace msgapp::redis {
 namespace detail {
 
+// A pattern subscribed to only so that the keep-alive's pong is seen: subscribed, Redis
+// answers PING ARG with ["pong", ARG], and hiredis 0.14 takes the leading 'p' of "pong" for a
+// pattern reply and hands it to the callback of pattern ARG (a bare PING's pong, or one naming
+// a channel, is dropped unseen). No glob characters: it matches only a channel of its own name.
+constexpr const char* keepalive_pattern = "msgapp.subscriber.keepalive";
+
 class subscriber_state final : public connection {
  public:
   using connection::connection;
@@ -35,6 +41,7 @@ class subscriber_state final : public connection {
  private:
   void on_up() override {
     confirmed_.clear();
+    keepalive_subscribed_ = false;
     ++session_;
     heard_ = channels_.empty();  // else the confirmations must come before the first check
     keep_alive();
@@ -53,8 +60,7 @@ class subscriber_state final : public connection {
 
   // hiredis 0.14 has no time-outs, and a quiet bus looks like a dead connection: a PING every
   // command_timeout, and the connection counts as lost when nothing at all came back by the
-  // next check. Any reply counts, because hiredis 0.14 hands a message that overtakes the pong
-  // to the PING's callback (the same handler here) and then drops the pong.
+  // next check. Any reply counts: a message or the pong (sent to a channel's callback, below).
   void keep_alive() {
     keepalive_.expires_after(opts_.command_timeout);
     keepalive_.async_wait([weak = weak_self(this), session = session_](std::error_code ec) {
@@ -66,7 +72,11 @@ class subscriber_state final : public connection {
                                       self->opts_.command_timeout.count()));
       }
       self->heard_ = false;
-      self->send({"PING"});
+      if (self->channels_.empty()) {
+        self->send({"PING"});  // not subscribed: an ordinary reply
+      } else {
+        self->send({"PING", keepalive_pattern});
+      }
       self->keep_alive();
     });
   }
@@ -74,6 +84,7 @@ class subscriber_state final : public connection {
   void send_subscribe(std::vector<std::string> channels) {
     channels.insert(channels.begin(), "SUBSCRIBE");
     send(channels);  // if this fails the link is going, and on_down follows
+    if (!keepalive_subscribed_) keepalive_subscribed_ = send({"PSUBSCRIBE", keepalive_pattern});
   }
 
   static std::string_view text_of(const redisReply& r) {
@@ -101,8 +112,9 @@ class subscriber_state final : public connection {
   std::vector<std::string> channels_;  // in the order asked for
   std::set<std::string, std::less<>> confirmed_;
   net::steady_timer keepalive_{ex_};
-  unsigned session_ = 0;  // one per connect: a check from an earlier one is stale
-  bool heard_ = false;    // a reply came since the last check
+  unsigned session_ = 0;               // one per connect: a check from an earlier one is stale
+  bool heard_ = false;                 // a reply came since the last check
+  bool keepalive_subscribed_ = false;  // this connection has asked for keepalive_pattern
 };
 
 }  // namespace detail
