@@ -60,7 +60,7 @@ class subscriber_state final : public connection {
 
   // hiredis 0.14 has no time-outs, and a quiet bus looks like a dead connection: a PING every
   // command_timeout, and the connection counts as lost when nothing at all came back by the
-  // next check. Any reply counts: a message or the pong (sent to a channel's callback, below).
+  // next check. Any reply counts: a message, or the pong (to keepalive_pattern's callback).
   void keep_alive() {
     keepalive_.expires_after(opts_.command_timeout);
     keepalive_.async_wait([weak = weak_self(this), session = session_](std::error_code ec) {
