@@ -169,6 +169,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   relay->add_flag("--flooder", opts["relay"].flooder,
                   "one more user broadcasts as fast as the server reads it");
+  relay->add_option("--receiver-port", opts["relay"].receiver_port,
+                    "receivers connect to this port (another server), senders to --port");
+  relay->add_option("--receiver-pid", opts["relay"].receiver_pid,
+                    "the --receiver-port server's process: its CPU is added to --server-pid's");
+  relay->add_option("--watch-pid", opts["relay"].watch_pid,
+                    "one more process (e.g. redis-server) whose CPU share is reported");
 
   auto* ping = app.add_subcommand("ping", "one pair, one message in flight: one-way latency");
   opts["ping"].pairs = 1;

@@ -14,6 +14,8 @@ namespace msgbench {
 
 struct window_sample {
   proc_sample server;
+  proc_sample receiver;  // --receiver-pid: the second server; invalid without it
+  proc_sample watched;   // --watch-pid; invalid without it
   std::int64_t client_cpu_ns = 0;
   bench_clock::time_point at;
 };
@@ -25,6 +27,7 @@ void report_header(report& r, const bench_context& ctx, std::string_view workloa
 
 // elapsed_s, <unit>s_per_s, server CPU in total, per unit and as a share of the window,
 // server RSS, and the client's own CPU share (near 100% means msgbench was the bottleneck).
+// With a receiver server, "server" is both together, and each one's share is added.
 void report_window(report& r, const window_sample& before, const window_sample& after,
                    std::uint64_t units, std::string_view unit);
 

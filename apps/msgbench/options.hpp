@@ -15,6 +15,11 @@ struct bench_options {
   std::string server_label;      // shown in reports; defaults to proto
   std::string workload;          // shown in reports; set from the subcommand
   int server_pid = 0;            // 0: no server CPU or RSS figures
+  // relay across two servers (issue 12): receivers connect to receiver_port (0: --port), and
+  // receiver_pid's CPU is added to server_pid's (0: one server).
+  std::uint16_t receiver_port = 0;
+  int receiver_pid = 0;
+  int watch_pid = 0;  // relay: one more process (e.g. redis-server) whose CPU share is reported
   // --tls: every connection is TLS, trusting --ca FILE or, with --insecure, anything.
   bool tls = false;
   std::string ca_file;

@@ -236,6 +236,12 @@ msgapp::awaitable<run_result> pair_relay::run() {
   result.rep.count("pairs", o.pairs);
   result.rep.count("window", o.window);
   result.rep.count("text_size", o.text_size);
+  if (o.receiver_port != 0) {
+    result.rep.count("receiver_port", o.receiver_port);
+    const std::size_t receivers_end = 2 * o.pairs;
+    pool_.set_receivers(
+        [receivers_end](std::size_t user) { return user % 2 == 1 && user < receivers_end; });
+  }
 
   // A small receive buffer on the slow reader: otherwise the kernel's (up to 6 MB on
   // loopback) hides for a long time whether the server bounds what it queues for a client.

@@ -28,8 +28,9 @@ msgapp::awaitable<void> user_pool::login_worker(std::size_t n) {
     auto conn = std::make_shared<bench_conn>(ctx_.ex, ctx_.tls.get());
     conns_[user] = conn;
     const auto start = bench_clock::now();
-    if (auto ec = co_await conn->connect(ctx_.target,
-                                         user == small_buffer_user_ ? small_buffer_bytes_ : 0)) {
+    const auto target = is_receiver_ && is_receiver_(user) ? ctx_.receiver_target : ctx_.target;
+    if (auto ec =
+            co_await conn->connect(target, user == small_buffer_user_ ? small_buffer_bytes_ : 0)) {
       ++failed_;
       note_error(fmt::format("connect {}: {}", ctx_.user_name(user), ec.message()));
       conn->close();

@@ -6,6 +6,7 @@
 #include "wake_signal.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +46,11 @@ class user_pool {
     small_buffer_bytes_ = bytes;
   }
 
+  // Users for which `is_receiver` holds connect to ctx.receiver_target, the others to ctx.target.
+  void set_receivers(std::function<bool(std::size_t user)> is_receiver) {
+    is_receiver_ = std::move(is_receiver);
+  }
+
   std::size_t size() const { return conns_.size(); }
   bool alive(std::size_t user) const { return conns_[user] && conns_[user]->is_open(); }
   bench_conn& conn(std::size_t user) { return *conns_[user]; }
@@ -73,6 +79,7 @@ class user_pool {
   bool timed_out_ = false;
   std::size_t small_buffer_user_ = static_cast<std::size_t>(-1);
   int small_buffer_bytes_ = 0;
+  std::function<bool(std::size_t)> is_receiver_;
   asio::steady_timer guard_timer_;
   task_group tasks_;  // readers and the guard
 };
