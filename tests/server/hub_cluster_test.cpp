@@ -130,6 +130,24 @@ TEST_CASE("cluster: Redis's answer decides already-online, wrong passwords and b
   }
 }
 
+TEST_CASE("cluster: a login the database cannot record is undone, and the client told why") {
+  cluster_fixture f;
+  auto [id, s] = f.connect();
+  std::optional<std::optional<std::string>> answer;
+  f.state.login(id, cmd("login alice a"), at(0ms), server::hash_check::not_done,
+                [&](auto u) { answer = u; });
+  f.state.claimed(f.bus.claims.back(), {kind::claimed, 0, 0, {}}, at(0ms));
+  CHECK_FALSE(s->saw("ok welcome"));  // held until the login is recorded
+  std::vector<msgapp::store::outcome> failed;
+  for (const auto& b : std::exchange(f.submitted, {}))
+    failed.push_back({b.ticket, tl::unexpected(std::string("PostgreSQL unavailable"))});
+  f.state.committed(std::move(failed), at(0ms));
+  CHECK_FALSE(s->saw("ok welcome"));
+  CHECK(s->saw("error cluster-unavailable the server cannot reach its database"));
+  CHECK(s->flushed_close);
+  CHECK(f.bus.released == std::vector<std::string>{"alice"});
+}
+
 TEST_CASE("cluster: without the cluster a login is refused at once, and nothing is claimed") {
   cluster_fixture f;
   f.bus.ready = false;
