@@ -38,6 +38,16 @@ TEST_CASE("msgserver refuses bad arguments with status 2 and a usage line", "[ms
       {"0", "60", "600", "--frobnicate"},
       {"0", "60", "600", "extra"},
       {"0", "60", "600", "--log-level", "loud"},
+      // cluster mode needs all of its engines, and keeps no local directory
+      {"0", "60", "600", "--cluster"},
+      {"0", "60", "600", "--cluster", "--node-id", "n1", "--redis", "unix:/r"},
+      {"0", "60", "600", "--node-id", "n1"},
+      {"0", "60", "600", "--cluster", "--node-id", "n1", "--redis", "http://x", "--postgres", "x"},
+      {"0", "60", "600", "--cluster", "--node-id", "n 1", "--redis", "unix:/r", "--postgres", "x"},
+      {"0", "60", "600", "--cluster", "--node-id", "n1", "--redis", "unix:/r", "--postgres", "x",
+       "--in-memory"},
+      {"0", "60", "600", "--cluster", "--node-id", "n1", "--redis", "unix:/r", "--postgres", "x",
+       "--lease-ms", "10"},
   }));
   INFO(show_args(args));
   const auto r = run_server(args);
