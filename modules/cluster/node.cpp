@@ -70,9 +70,7 @@ node::node(net::any_io_executor ex, node_options options, node_handlers handlers
       wake_(ex),
       ready_(ex) {
   bus_->subscribe({node_channel_, std::string(everyone_channel)});
-  bus_->on_message([this](std::string_view channel, std::string_view payload) {
-    got_messages(channel, payload);
-  });
+  bus_->on_message([this](std::string_view, std::string_view payload) { got_messages(payload); });
   bus_->on_state([this](bool subscribed) {
     subscribed_ = subscribed;
     // Events may have been missed while we were not listening: read who is where afresh.
@@ -219,8 +217,7 @@ void node::flush() {
   }
 }
 
-void node::got_messages(std::string_view channel, std::string_view payload) {
-  (void)channel;
+void node::got_messages(std::string_view payload) {
   auto events = decode(payload);
   if (!events.empty()) handlers_.remote(std::move(events));
 }

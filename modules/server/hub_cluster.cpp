@@ -17,10 +17,6 @@ std::chrono::system_clock::time_point from_wall(cluster::wall_ms ms) {
   return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
 }
 
-std::string seconds_text(std::int64_t ms) {
-  return fmt::format("{} s", (ms + 999) / 1000);
-}
-
 }  // namespace
 
 void hub_state::join_cluster(cluster::link link) {
@@ -74,33 +70,13 @@ void hub_state::claimed(const cluster::login_claim& claim, const cluster::claim_
       reply_error(*c, errc::already_online, fmt::format("{} is already logged in", claim.user));
       break;
     case kind::wrong:
-      throttle_.failed(c->address, now.mono);
-      spdlog::info("wrong password for {} (connection {}), {} attempts left", claim.user, c->id,
-                   result.attempts_left);
-      reply_error(*c, errc::wrong_password,
-                  fmt::format("wrong password; {} attempt{} left", result.attempts_left,
-                              result.attempts_left == 1 ? "" : "s"));
+      refuse_wrong_password(*c, claim.user, result.attempts_left, now);
       break;
-    case kind::blocked_now: {
-      throttle_.failed(c->address, now.mono);
-      // Durable too, beside Redis's key, as in a single node.
-      write(store::set_login_block{claim.user, wall(now) + cfg_.block_duration.count()});
-      const auto line = make_line(protocol::format_error(protocol::error{
-          errc::login_blocked,
-          fmt::format("{} wrong passwords: {} is blocked for {}", cfg_.login_attempts, claim.user,
-                      seconds_text(cfg_.block_duration.count()))}));
-      reply_when_committed(*c, line, line);
-      spdlog::warn("{} blocked after {} wrong passwords (cluster-wide)", claim.user,
-                   cfg_.login_attempts);
-      close_gracefully(*c);
+    case kind::blocked_now:  // durable too, beside Redis's key, as on one node
+      block_name(*c, claim.user, now);
       break;
-    }
     case kind::blocked:
-      throttle_.failed(c->address, now.mono);
-      reply_error(*c, errc::login_blocked,
-                  fmt::format("{} is blocked after too many wrong passwords; try again in {}",
-                              claim.user, seconds_text(result.blocked_ms)));
-      close_gracefully(*c);
+      refuse_blocked(*c, claim.user, std::chrono::milliseconds(result.blocked_ms), now);
       break;
     case kind::unavailable:
       spdlog::warn("login of {} not tried: {}", claim.user, result.why);
@@ -175,7 +151,7 @@ void hub_state::on_remote(const cluster::presence& p, moment now) {
   }
 }
 
-void hub_state::on_remote(const cluster::broadcast& b, moment now) {
+void hub_state::on_remote(const cluster::broadcast& b, moment) {
   if (b.node == cluster_->node) return;
   const auto line = make_line(
       protocol::format_broadcast(protocol::format_time(from_wall(b.sent_at)), b.from, b.text));
@@ -183,7 +159,6 @@ void hub_state::on_remote(const cluster::broadcast& b, moment now) {
     if (other.user.empty() || other.closing) continue;
     if (!accounts_.at(other.user).blocked.contains(b.from)) send(other, line);
   }
-  (void)now;
 }
 
 void hub_state::on_remote(const cluster::block_change& b, moment) {

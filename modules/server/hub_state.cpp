@@ -111,13 +111,7 @@ void hub_state::login(conn_id id, const parsed_command& cmd, moment now, hash_ch
     finish_turn(now);
     return;
   } else if (acc->blocked_until > now.mono) {
-    throttle_.failed(c->address, now.mono);
-    const auto left = std::chrono::ceil<std::chrono::seconds>(acc->blocked_until - now.mono);
-    reply_error(*c, errc::login_blocked,
-                fmt::format("{} is blocked after too many wrong passwords; try again in {} s",
-                            attempt->user, left.count()));
-    spdlog::info("login refused for {} (connection {}): still blocked", attempt->user, id);
-    close_gracefully(*c);
+    refuse_blocked(*c, attempt->user, acc->blocked_until - now.mono, now);
   } else if (acc->password.hashed() && hashed == hash_check::refused) {
     // Nothing was checked, so it counts for nothing: not a wrong password, not a login.
     reply_error(*c, errc::login_busy,
@@ -125,28 +119,13 @@ void hub_state::login(conn_id id, const parsed_command& cmd, moment now, hash_ch
     spdlog::info("login of {} (connection {}) refused: the password queue is full", attempt->user,
                  id);
   } else if (!acc->password.matches(attempt->password, hashed)) {
-    throttle_.failed(c->address, now.mono);
     const int left = cfg_.login_attempts - ++acc->failed_logins;
-    spdlog::info("wrong password for {} (connection {}), {} attempts left", attempt->user, id,
-                 left);
     if (left > 0) {
-      reply_error(*c, errc::wrong_password,
-                  fmt::format("wrong password; {} attempt{} left", left, left == 1 ? "" : "s"));
+      refuse_wrong_password(*c, attempt->user, left, now);
     } else {
       acc->failed_logins = 0;
       acc->blocked_until = now.mono + cfg_.block_duration;
-      // Durable, so a restart does not lift it; told only once it is saved (or not: the
-      // block holds in memory either way).
-      const auto until = wall(now) + cfg_.block_duration.count();
-      write(store::set_login_block{attempt->user, until});
-      const auto line = make_line(protocol::format_error(protocol::error{
-          errc::login_blocked,
-          fmt::format("{} wrong passwords: {} is blocked for {}", cfg_.login_attempts,
-                      attempt->user, human(cfg_.block_duration))}));
-      reply_when_committed(*c, line, line);
-      spdlog::warn("{} blocked for {} after {} wrong passwords", attempt->user,
-                   human(cfg_.block_duration), cfg_.login_attempts);
-      close_gracefully(*c);
+      block_name(*c, attempt->user, now);
     }
   } else if (acc->online) {
     acc->failed_logins = 0;
@@ -158,6 +137,39 @@ void hub_state::login(conn_id id, const parsed_command& cmd, moment now, hash_ch
   }
   finish_turn(now);
   done(std::move(result));
+}
+
+// ---- a login's refusals (also for the cluster's answers: hub_cluster.cpp) ----
+
+void hub_state::refuse_wrong_password(conn_state& c, std::string_view user, int left, moment now) {
+  throttle_.failed(c.address, now.mono);
+  spdlog::info("wrong password for {} (connection {}), {} attempts left", user, c.id, left);
+  reply_error(c, errc::wrong_password,
+              fmt::format("wrong password; {} attempt{} left", left, left == 1 ? "" : "s"));
+}
+
+void hub_state::refuse_blocked(conn_state& c, std::string_view user,
+                               std::chrono::steady_clock::duration left, moment now) {
+  throttle_.failed(c.address, now.mono);
+  reply_error(c, errc::login_blocked,
+              fmt::format("{} is blocked after too many wrong passwords; try again in {} s", user,
+                          std::chrono::ceil<std::chrono::seconds>(left).count()));
+  spdlog::info("login refused for {} (connection {}): still blocked", user, c.id);
+  close_gracefully(c);
+}
+
+void hub_state::block_name(conn_state& c, std::string_view user, moment now) {
+  throttle_.failed(c.address, now.mono);
+  // Durable, so a restart does not lift it; told only once it is saved (or not: the block
+  // holds in memory, or in Redis, either way).
+  write(store::set_login_block{std::string(user), wall(now) + cfg_.block_duration.count()});
+  const auto line = make_line(protocol::format_error(protocol::error{
+      errc::login_blocked, fmt::format("{} wrong passwords: {} is blocked for {}",
+                                       cfg_.login_attempts, user, human(cfg_.block_duration))}));
+  reply_when_committed(c, line, line);
+  spdlog::warn("{} blocked for {} after {} wrong passwords", user, human(cfg_.block_duration),
+               cfg_.login_attempts);
+  close_gracefully(c);
 }
 
 void hub_state::accept_login(conn_state& c, account& acc, moment now) {
@@ -175,8 +187,7 @@ void hub_state::accept_login(conn_state& c, account& acc, moment now) {
                                "the server cannot reach its database just now; you are not "
                                "logged in, try again shortly"};
     reply_when_committed(c, welcome, make_line(protocol::format_error(lost)));
-    write(store::read_messages{c.user, c.delivered_up_to, cfg_.page_messages, cfg_.page_bytes},
-          page_for{c.id});
+    request_page(c);
     cluster_->to_all(cluster::presence{c.user, cluster_->node, true, wall(now), c.private_port});
   } else if (acc.queued == 0) {
     send(c, welcome);

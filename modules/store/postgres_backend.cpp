@@ -1,6 +1,7 @@
 // The PostgreSQL backend's connection and transactions: group commit of many batches, each in
 // its own savepoint, and a new connection after one is lost.
 #include "postgres_backend.hpp"
+#include "run_ops.hpp"
 
 #include <algorithm>
 
@@ -100,14 +101,7 @@ std::string postgres_backend::failure(const pg::error& e) {
 }
 
 pg::result<std::vector<op_result>> postgres_backend::run(const batch& b) {
-  std::vector<op_result> results;
-  results.reserve(b.ops.size());
-  for (const auto& op : b.ops) {
-    auto done = std::visit([this](const auto& o) { return run(o); }, op);
-    if (!done) return tl::unexpected(std::move(done.error()));
-    results.push_back(std::move(*done));
-  }
-  return results;
+  return run_ops<pg::result<std::vector<op_result>>>(b, [this](const auto& o) { return run(o); });
 }
 
 pg::result<void> postgres_backend::lock_recipients(std::span<const batch> batches) {

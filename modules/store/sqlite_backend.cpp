@@ -1,5 +1,6 @@
 // The SQLite backend's transactions: group commit of many batches, each in its own savepoint.
 #include "sqlite_backend.hpp"
+#include "run_ops.hpp"
 
 #include <fmt/format.h>
 
@@ -57,14 +58,8 @@ std::string sqlite_backend::failure(const sqlite::error& e) const {
 }
 
 sqlite::result<std::vector<op_result>> sqlite_backend::run(const batch& b) {
-  std::vector<op_result> results;
-  results.reserve(b.ops.size());
-  for (const auto& op : b.ops) {
-    auto done = std::visit([this](const auto& o) { return run(o); }, op);
-    if (!done) return tl::unexpected(std::move(done.error()));
-    results.push_back(std::move(*done));
-  }
-  return results;
+  return run_ops<sqlite::result<std::vector<op_result>>>(b,
+                                                         [this](const auto& o) { return run(o); });
 }
 
 std::vector<outcome> sqlite_backend::apply(std::span<const batch> batches) {

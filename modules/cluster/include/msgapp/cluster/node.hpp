@@ -71,8 +71,8 @@ class node {
   awaitable<void> renew();
   awaitable<void> janitor_round();
   void lose_lease(std::string_view why);
-  void got_messages(std::string_view channel, std::string_view payload);
-  void wake_waiters();  // ready now: wait_until_ready() returns
+  void got_messages(std::string_view payload);  // from either channel: events, in order
+  void wake_waiters();                          // ready now: wait_until_ready() returns
 
   net::any_io_executor ex_;
   node_options options_;

@@ -244,8 +244,12 @@ class hub_state {
   void forget_queued(std::string_view recipient, const store::deleted& gone);
   void load(const store::snapshot& loaded, moment now);
   store::wall_ms wall(moment now) const;
-  // The login succeeded (locally, or claimed in the cluster): welcome, queue, presence.
-  void accept_login(conn_state& c, account& acc, moment now);
+  // A login's outcomes, whoever decided it (this hub, or Redis in cluster mode).
+  void accept_login(conn_state& c, account& acc, moment now);  // welcome, queue, presence
+  void refuse_wrong_password(conn_state& c, std::string_view user, int left, moment now);
+  void refuse_blocked(conn_state& c, std::string_view user,
+                      std::chrono::steady_clock::duration left, moment now);
+  void block_name(conn_state& c, std::string_view user, moment now);  // durable, then closed
   // hub_cluster.cpp
   bool claim_login(conn_state& c, account& acc, const protocol::login_cmd& attempt,
                    hash_check hashed, moment now, login_done& done);
